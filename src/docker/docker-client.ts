@@ -1,0 +1,40 @@
+/**
+ * Turns the `docker` option into a dockerode instance, and engine failures into typed errors.
+ * dockerode itself honours DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH when given no options.
+ */
+import Dockerode from 'dockerode';
+import { DockerApiError, DockerUnavailableError } from '../errors.js';
+
+/** A dockerode instance, or the options to make one (socketPath, host/port, protocol, TLS files...). */
+export type DockerConnection = Dockerode | Dockerode.DockerOptions;
+
+export function resolveDocker(connection: DockerConnection | undefined): Dockerode {
+  if (connection instanceof Dockerode) return connection;
+  return connection === undefined ? new Dockerode() : new Dockerode(connection);
+}
+
+/** Where the engine is expected, for messages: a socket path or a URL. */
+export function describeAddress(docker: Dockerode): string {
+  const modem = docker.modem as { socketPath?: unknown; protocol?: string; host?: string; port?: string | number };
+  if (typeof modem.socketPath === 'string') return `unix://${modem.socketPath}`;
+  return `${modem.protocol ?? 'http'}://${modem.host ?? 'localhost'}:${modem.port ?? ''}`;
+}
+
+const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** True when the error says the engine could not be reached at all (as opposed to answering "no"). */
+export function isUnreachable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && UNREACHABLE.has(code);
+}
+
+/** The typed error for a failed engine call: unreachable engine, or the engine's own answer. */
+export function dockerError(docker: Dockerode, operation: string, error: unknown): Error {
+  return isUnreachable(error) ? new DockerUnavailableError(describeAddress(docker), error) : new DockerApiError(operation, error);
+}
+
+/** HTTP status of a dockerode error, if it has one. */
+export function statusOf(error: unknown): number | undefined {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}

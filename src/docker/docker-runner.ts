@@ -1,0 +1,212 @@
+/**
+ * DockerRunner: one long-lived bash in a throw-away container, driven over the Docker API.
+ */
+import { PassThrough, type Duplex, type Readable } from 'node:stream';
+import type Dockerode from 'dockerode';
+import { v4 as uuidv4 } from 'uuid';
+import { DockerShellError, SessionClosedError, StartFailedError } from '../errors.js';
+import type { CommandResult, RunOptions } from '../session/command-result.js';
+import { Session, type CommandEvent } from '../session/session.js';
+import { attachShell } from './attach-transport.js';
+import { containerSpec } from './container-spec.js';
+import { dockerError, resolveDocker, statusOf, type DockerConnection } from './docker-client.js';
+import { BASE_IMAGE, ensureImage, type PullPolicy } from './images.js';
+import { runnerLabels } from './labels.js';
+
+/** Options of `new DockerRunner()`. */
+export interface DockerRunnerOptions {
+  /** Image to run. Default: `docker-shell/base:bookworm`, built offline by `scripts/build-base-image.sh`. */
+  image?: string;
+  /** A dockerode instance or its connection options. Default: DOCKER_HOST, else the local socket. */
+  docker?: DockerConnection;
+  /** Network access: false (default) for none, true for Docker's default bridge, or a network name. */
+  network?: boolean | string;
+  /** Extra environment variables of the shell. `LANG` defaults to `C.UTF-8`. */
+  env?: Record<string, string>;
+  /** Working directory the shell starts in. Default: the image's. */
+  workdir?: string;
+  /** User (name or uid[:gid]) the shell runs as. Default: the image's. */
+  user?: string;
+  /** Extra labels for the container (docker-shell adds its own). */
+  labels?: Record<string, string>;
+  /** When to pull `image`: 'missing' (default), 'never' or 'always'. */
+  pull?: PullPolicy;
+  /** How long the shell may take to answer once the container started. Default: 30 000 ms. */
+  startTimeoutMs?: number;
+}
+
+/**
+ * A bash session in a fresh container. Commands run one after another, and state (cwd, variables,
+ * functions, installed tools) carries over from one to the next.
+ *
+ * @example
+ * await using runner = await DockerRunner.start();
+ * const { stdout, exitCode } = await runner.run('echo hello');
+ */
+export class DockerRunner implements AsyncDisposable {
+  /** Creates a runner and starts it. */
+  static async start(options: DockerRunnerOptions = {}): Promise<DockerRunner> {
+    return new DockerRunner(options).start();
+  }
+
+  readonly #options: DockerRunnerOptions;
+  readonly #docker: Dockerode;
+  readonly #runnerId = uuidv4();
+  #starting: Promise<this> | undefined;
+  #stopping: Promise<void> | undefined;
+  #container: Dockerode.Container | undefined;
+  #socket: Duplex | undefined;
+  #session: Session | undefined;
+  #output: PassThrough | undefined;
+
+  constructor(options: DockerRunnerOptions = {}) {
+    this.#options = { ...options };
+    this.#docker = resolveDocker(options.docker);
+  }
+
+  /** The container id, once `start()` has created it. */
+  get id(): string | undefined {
+    return this.#container?.id;
+  }
+
+  /** The image this runner runs. */
+  get image(): string {
+    return this.#options.image ?? BASE_IMAGE;
+  }
+
+  /** The dockerode instance this runner talks to. */
+  get docker(): Dockerode {
+    return this.#docker;
+  }
+
+  /** True between a successful `start()` and the end of the session. */
+  get isRunning(): boolean {
+    return this.#session !== undefined && !this.#session.isClosed;
+  }
+
+  /**
+   * Everything the session prints (stdout and stderr, raw, in arrival order), for
+   * `runner.output.pipe(process.stdout)`. Ends when the session ends. Can be taken before `start()`.
+   */
+  get output(): Readable {
+    if (!this.#output) {
+      this.#output = new PassThrough();
+      this.#session?.output.pipe(this.#output);
+    }
+    return this.#output;
+  }
+
+  /**
+   * Creates the container (labelled as docker-shell's), attaches to bash, starts it and waits until
+   * bash answers. Pulls the image when missing (see `pull`). Idempotent. If anything fails, the
+   * container is removed before the error is thrown.
+   * @throws ImageNotFoundError, DockerUnavailableError, DockerApiError, StartFailedError
+   */
+  start(): Promise<this> {
+    if (this.#stopping) return Promise.reject(this.#stoppedError());
+    this.#starting ??= this.#start();
+    return this.#starting;
+  }
+
+  /**
+   * Runs `command` in the session (starting the runner first if needed) and resolves with its
+   * result, whatever its exit code; with `check: true`, a non-zero exit rejects with
+   * `CommandFailedError`.
+   * @example
+   * const { stdout } = await runner.run('ls -1 /', { check: true });
+   */
+  async run(command: string, options: RunOptions = {}): Promise<CommandResult> {
+    const session = await this.#ready();
+    return session.run(command, options);
+  }
+
+  /**
+   * Runs `command` and yields its output chunks as they arrive (`{ type: 'stdout' | 'stderr', data }`),
+   * then `{ type: 'result', result }`.
+   * @example
+   * for await (const event of runner.stream('apt-get update')) {
+   *   if (event.type !== 'result') process.stdout.write(event.data);
+   * }
+   */
+  async *stream(command: string, options: RunOptions = {}): AsyncGenerator<CommandEvent, void, undefined> {
+    const session = await this.#ready();
+    yield* session.stream(command, options);
+  }
+
+  /**
+   * Kills and removes the container. Running and queued commands reject with `SessionClosedError`
+   * (reason `stopped`). Idempotent; safe to call while `start()` is still under way.
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  async #ready(): Promise<Session> {
+    await this.start();
+    const session = this.#session as Session;
+    return session;
+  }
+
+  async #start(): Promise<this> {
+    const image = this.image;
+    await ensureImage(this.#docker, image, { pull: this.#options.pull });
+    try {
+      const spec = containerSpec({
+        image,
+        network: this.#options.network ?? false,
+        env: this.#options.env ?? {},
+        workdir: this.#options.workdir,
+        user: this.#options.user,
+        labels: runnerLabels(this.#runnerId, this.#options.labels),
+      });
+      this.#container = await this.#docker.createContainer(spec).catch((error: unknown) => {
+        throw dockerError(this.#docker, `create a container from ${image}`, error);
+      });
+      const { transport, socket } = await attachShell(this.#container).catch((error: unknown) => {
+        throw dockerError(this.#docker, 'attach to the container', error);
+      });
+      this.#socket = socket;
+      await this.#container.start().catch((error: unknown) => {
+        const reason = (error as { json?: { message?: string } }).json?.message ?? (error as Error).message;
+        throw new StartFailedError(image, `the container did not start (${reason})`, error);
+      });
+      if (this.#stopping) throw this.#stoppedError();
+      this.#session = await Session.open(transport, { readyTimeoutMs: this.#options.startTimeoutMs }).catch((error: unknown) => {
+        throw error instanceof SessionClosedError ? new StartFailedError(image, error.detail, error) : error;
+      });
+      if (this.#output) this.#session.output.pipe(this.#output);
+      return this;
+    } catch (error) {
+      await this.#teardown();
+      throw error instanceof DockerShellError ? error : dockerError(this.#docker, 'start the runner', error);
+    }
+  }
+
+  async #stop(): Promise<void> {
+    await this.#starting?.catch(() => {});
+    this.#session?.destroy({ reason: 'stopped', detail: 'the runner was stopped' });
+    await this.#teardown();
+  }
+
+  async #teardown(): Promise<void> {
+    this.#socket?.destroy();
+    const container = this.#container;
+    if (!container) return;
+    try {
+      await container.remove({ force: true, v: true });
+    } catch (error) {
+      // 404: already gone; 409: removal already under way.
+      const status = statusOf(error);
+      if (status !== 404 && status !== 409) throw dockerError(this.#docker, `remove container ${container.id}`, error);
+    }
+  }
+
+  #stoppedError(): SessionClosedError {
+    return new SessionClosedError({ reason: 'stopped', detail: 'the runner was stopped' });
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Finds one command's completion sentinel in a byte stream that arrives in chunks split anywhere.
+ *
+ * Streaming and linear: each byte is looked at a bounded number of times, and at most
+ * `marker.length - 1` bytes are held back (a tail that could be the start of the marker).
+ * Nothing accumulated is ever re-scanned.
+ */
+import { SENTINEL_PREFIX } from './command-framing.js';
+
+/** What the scanner makes of one chunk. */
+export interface ScanResult {
+  /** Bytes that belong to the command (in order). Empty array when none. */
+  output: Buffer[];
+  /** Set once the sentinel has been read completely. */
+  done?: {
+    /** The exit code printed after the uuid, or null when the sentinel carried none (stderr's). */
+    exitCode: number | null;
+    /** Bytes after the sentinel line, which belong to whatever comes next. */
+    rest: Buffer;
+  };
+}
+
+/** The longest sentinel tail we accept: " " + up to 3 digits + "\n", with slack. */
+const MAX_TAIL = 16;
+const NEWLINE = 0x0a;
+const EMPTY = Buffer.alloc(0);
+
+export class SentinelScanner {
+  readonly #marker: Buffer;
+  #held: Buffer = EMPTY;
+  #tail: number[] | undefined;
+  #finished = false;
+
+  /** Scans for `exit task <id>`; the rest of that line (` <code>`) is the exit code. */
+  constructor(id: string) {
+    this.#marker = Buffer.from(`${SENTINEL_PREFIX}${id}`, 'latin1');
+  }
+
+  get isDone(): boolean {
+    return this.#finished;
+  }
+
+  /**
+   * Bytes held back because they might begin the marker. If the stream ends here, they were output.
+   */
+  flush(): Buffer {
+    const held = this.#held;
+    this.#held = EMPTY;
+    return held;
+  }
+
+  push(chunk: Buffer): ScanResult {
+    if (this.#finished) throw new Error('SentinelScanner: push() after the sentinel was found');
+    if (this.#tail !== undefined) return this.#readTail(chunk, []);
+
+    const data = this.#held.length === 0 ? chunk : Buffer.concat([this.#held, chunk]);
+    this.#held = EMPTY;
+    const at = data.indexOf(this.#marker);
+    if (at !== -1) {
+      this.#tail = [];
+      const output = at > 0 ? [data.subarray(0, at)] : [];
+      return this.#readTail(data.subarray(at + this.#marker.length), output);
+    }
+    const keep = this.#partialMatchLength(data);
+    if (keep > 0) this.#held = Buffer.from(data.subarray(data.length - keep));
+    const emitted = data.length - keep;
+    return { output: emitted > 0 ? [data.subarray(0, emitted)] : [] };
+  }
+
+  /** Length of the longest suffix of `data` that is a proper prefix of the marker. */
+  #partialMatchLength(data: Buffer): number {
+    const marker = this.#marker;
+    const first = marker[0];
+    const from = Math.max(0, data.length - marker.length + 1);
+    for (let i = from; i < data.length; i++) {
+      if (data[i] !== first) continue;
+      const len = data.length - i;
+      if (data.compare(marker, 0, len, i, data.length) === 0) return len;
+    }
+    return 0;
+  }
+
+  #readTail(data: Buffer, output: Buffer[]): ScanResult {
+    const tail = this.#tail as number[];
+    const newline = data.indexOf(NEWLINE);
+    const end = newline === -1 ? data.length : newline;
+    for (let i = 0; i < end && tail.length <= MAX_TAIL; i++) tail.push(data[i] as number);
+    if (newline === -1 && tail.length <= MAX_TAIL) return { output };
+    this.#finished = true;
+    return {
+      output,
+      done: { exitCode: parseExitCode(tail), rest: newline === -1 ? EMPTY : data.subarray(newline + 1) },
+    };
+  }
+}
+
+/** `" 127"` -> 127; anything that is not a space and 1-3 digits -> null. */
+function parseExitCode(tail: number[]): number | null {
+  const text = String.fromCharCode(...tail);
+  const match = /^ (\d{1,3})$/.exec(text);
+  return match ? Number(match[1]) : null;
+}

@@ -1,0 +1,38 @@
+/** Types of a command's options and result, shared by the session and the runners. */
+
+/** One piece of live output, tagged with the stream it came from. */
+export interface OutputChunk {
+  type: 'stdout' | 'stderr';
+  /** The raw bytes, ANSI codes and all. */
+  data: Buffer;
+}
+
+/** What `run()` resolves with (and what `CommandFailedError` carries). */
+export interface CommandResult {
+  /** The command text as given to `run()`. */
+  command: string;
+  /** The command's exit status, 0-255 (`$?` after it ran). */
+  exitCode: number;
+  /** Everything the command wrote to stdout, decoded as UTF-8 (ANSI codes stripped by default). */
+  stdout: string;
+  /** Everything the command wrote to stderr, decoded likewise. */
+  stderr: string;
+  /** stdout and stderr interleaved in the order they arrived. */
+  output: string;
+  /** From writing the command to bash until both streams' sentinels arrived. */
+  durationMs: number;
+}
+
+/** Options of one `run()` / `stream()` call. */
+export interface RunOptions {
+  /** Text or bytes the command reads on its stdin. Default: none (the command reads end-of-file). */
+  stdin?: string | Uint8Array;
+  /** Reject with `CommandFailedError` when the exit code is not 0. Default: false. */
+  check?: boolean;
+  /** Remove ANSI escape codes from `stdout`, `stderr` and `output`. Default: true. */
+  stripAnsi?: boolean;
+  /** Called with each piece of stdout as it arrives, decoded as UTF-8 (raw, ANSI codes kept). */
+  onStdout?: (text: string) => void;
+  /** Called with each piece of stderr as it arrives, decoded as UTF-8 (raw, ANSI codes kept). */
+  onStderr?: (text: string) => void;
+}

@@ -1,0 +1,65 @@
+/**
+ * A session over a bash child process on this machine. NOT a sandbox: it exists to test the
+ * session core without Docker, and as the floor in benchmarks.
+ */
+import { spawn } from 'node:child_process';
+import type { SessionCloseInfo } from '../errors.js';
+import { SHELL_ARGV } from '../protocol/command-framing.js';
+import { Session, type SessionOpenOptions } from './session.js';
+
+/** Options of `startLocalSession()`. */
+export interface LocalSessionOptions extends SessionOpenOptions {
+  /** Working directory of the shell. Default: the current one. */
+  cwd?: string;
+  /** Environment of the shell. Default: a minimal one (PATH, HOME, LANG). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A session on local bash, with `kill()` to end it from outside. */
+export interface LocalSession {
+  session: Session;
+  /** The bash process id. */
+  pid: number;
+  /** Sends `signal` to bash; the session closes with reason `shell-killed`. */
+  kill(signal?: NodeJS.Signals): void;
+  /** Ends the session: closes bash's input and waits for it to exit. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts bash on this machine and opens a session on it.
+ * @example
+ * const { session, close } = await startLocalSession();
+ * const { stdout } = await session.run('echo hi');
+ * await close();
+ */
+export async function startLocalSession(options: LocalSessionOptions = {}): Promise<LocalSession> {
+  const [file, ...args] = SHELL_ARGV as [string, ...string[]];
+  const child = spawn(file, args, {
+    cwd: options.cwd,
+    env: options.env ?? { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  // Bash, not its pipes, tells when the session ends: a background job may hold stdout open.
+  const closed = new Promise<SessionCloseInfo>((resolve) => {
+    child.once('error', (error) => resolve({ reason: 'transport-error', detail: `bash could not run: ${error.message}` }));
+    child.once('exit', (code, signal) =>
+      resolve(
+        signal
+          ? { reason: 'shell-killed', detail: `bash was killed by ${signal}`, exitCode: null, signal }
+          : { reason: 'shell-exited', detail: `bash exited with status ${code}`, exitCode: code },
+      ),
+    );
+  });
+  const session = await Session.open({ stdin: child.stdin, stdout: child.stdout, stderr: child.stderr, closed }, options);
+  return {
+    session,
+    pid: child.pid as number,
+    kill: (signal = 'SIGKILL') => void child.kill(signal),
+    close: async () => {
+      session.destroy({ reason: 'stopped', detail: 'the session was closed' });
+      child.stdin.end();
+      await closed;
+    },
+  };
+}
