@@ -6,9 +6,9 @@ export default defineConfig({
     globalSetup: ['test/helpers/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // Two cores: two test files at a time keeps Docker tests from starving each other.
-    maxWorkers: 2,
-    minWorkers: 1,
+    // Files run one at a time: Docker tests count the engine's labelled containers before and after,
+    // which another file's runners would disturb. The whole suite takes well under a minute.
+    fileParallelism: false,
     reporters: ['default'],
   },
 });

@@ -22,7 +22,7 @@ export interface LocalSession {
   pid: number;
   /** Sends `signal` to bash; the session closes with reason `shell-killed`. */
   kill(signal?: NodeJS.Signals): void;
-  /** Ends the session: closes bash's input and waits for it to exit. */
+  /** Ends the session: queued commands reject, bash is killed, and this waits for it to exit. */
   close(): Promise<void>;
 }
 
@@ -58,7 +58,9 @@ export async function startLocalSession(options: LocalSessionOptions = {}): Prom
     kill: (signal = 'SIGKILL') => void child.kill(signal),
     close: async () => {
       session.destroy({ reason: 'stopped', detail: 'the session was closed' });
+      // End of input would only stop bash once its current command ends; this is an abrupt close.
       child.stdin.end();
+      child.kill('SIGKILL');
       await closed;
     },
   };

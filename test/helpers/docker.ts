@@ -4,8 +4,10 @@ import { LABEL_MANAGED } from '../../src/docker/labels.js';
 
 export const docker = new Dockerode();
 
-/** Ids of all containers (running or not) that carry docker-shell's label. */
-export async function labelledContainers(): Promise<string[]> {
-  const list = await docker.listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=true`] } });
+/** Ids of all containers (running or not) that carry docker-shell's label, optionally of one image. */
+export async function labelledContainers(image?: string): Promise<string[]> {
+  const filters: Record<string, string[]> = { label: [`${LABEL_MANAGED}=true`] };
+  if (image) filters.ancestor = [image];
+  const list = await docker.listContainers({ all: true, filters });
   return list.map((c) => c.Id);
 }
