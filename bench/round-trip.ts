@@ -1,0 +1,282 @@
+/**
+ * Round-trip latency of the command `true` through four paths, measured one after another in one run:
+ *
+ * 1. DockerRunner: a warm runner's `run('true')`, with all of the session's guarantees;
+ * 2. docker exec: `docker exec <id> true` through the CLI, the usual way to script a container;
+ * 3. bare attached bash: the same kind of container and attach connection as the runner, but a bare
+ *    `true; echo M` per round trip: the floor of the Docker transport, with none of our guarantees;
+ * 4. local bash session: the session on a local bash child, the floor of any transport.
+ *
+ * Usage: npm run bench   (BENCH_ITERATIONS, default 2000; BENCH_EXEC_ITERATIONS, default 200)
+ * Prints a table and writes the figures to bench/results/round-trip.json.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import type { Duplex } from 'node:stream';
+import { promisify } from 'node:util';
+import Dockerode from 'dockerode';
+import { DockerRunner } from '../src/docker/docker-runner.js';
+import { BASE_IMAGE } from '../src/docker/images.js';
+import { SHELL_ARGV } from '../src/protocol/command-framing.js';
+import { DockerFrameDecoder } from '../src/protocol/docker-frames.js';
+import type { CommandResult } from '../src/session/command-result.js';
+import { startLocalSession } from '../src/session/local-bash.js';
+
+const RESULTS_FILE = new URL('./results/round-trip.json', import.meta.url);
+const FAST_WARMUP = 200;
+// Every `docker exec` is a fresh CLI process, so there is little to warm beyond the engine itself.
+const EXEC_WARMUP = 20;
+const BARE_COMMAND = 'true; echo M\n';
+const BARE_MARKER = 'M\n';
+const BENCH_LABEL = 'dev.docker-shell.bench';
+
+const execFileAsync = promisify(execFile);
+
+interface Config {
+  iterations: number;
+  execIterations: number;
+}
+
+interface PathResult {
+  path: string;
+  n: number;
+  medianMs: number;
+  p95Ms: number;
+  p99Ms: number;
+  minMs: number;
+  maxMs: number;
+  meanMs: number;
+}
+
+type RoundTrip = () => Promise<unknown>;
+
+function readConfig(): Config {
+  return {
+    iterations: positiveIntegerFromEnv('BENCH_ITERATIONS', 2000),
+    execIterations: positiveIntegerFromEnv('BENCH_EXEC_ITERATIONS', 200),
+  };
+}
+
+function positiveIntegerFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+// --- measuring -------------------------------------------------------------------------------------
+
+async function measurePath(path: string, roundTrip: RoundTrip, warmup: number, n: number, signal: AbortSignal): Promise<PathResult> {
+  process.stderr.write(`${path}: ${warmup} warm-up + ${n} measured round trips...\n`);
+  await repeat(roundTrip, warmup, signal);
+  return summarize(path, await repeat(roundTrip, n, signal));
+}
+
+/** Runs `roundTrip` n times, one after another, and returns each one's duration in ms. */
+async function repeat(roundTrip: RoundTrip, n: number, signal: AbortSignal): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    signal.throwIfAborted();
+    const start = performance.now();
+    await roundTrip();
+    samples.push(performance.now() - start);
+  }
+  return samples;
+}
+
+function summarize(path: string, samples: number[]): PathResult {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return {
+    path,
+    n: sorted.length,
+    medianMs: percentile(sorted, 50),
+    p95Ms: percentile(sorted, 95),
+    p99Ms: percentile(sorted, 99),
+    minMs: percentile(sorted, 0),
+    maxMs: percentile(sorted, 100),
+    meanMs: sorted.reduce((sum, x) => sum + x, 0) / sorted.length,
+  };
+}
+
+/** Nearest-rank percentile of ascending, non-empty samples. */
+function percentile(sorted: number[], p: number): number {
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1] as number;
+}
+
+/** A failed `true` would make the figures meaningless, so it stops the bench. */
+function expectSuccess(result: CommandResult): void {
+  if (result.exitCode !== 0) throw new Error(`\`${result.command}\` exited with ${result.exitCode}: ${result.output}`);
+}
+
+// --- the four paths --------------------------------------------------------------------------------
+
+/** Paths 1 and 2, against the same warm container. */
+async function benchRunnerAndExec(docker: Dockerode, config: Config, signal: AbortSignal): Promise<PathResult[]> {
+  // Constructed outside `try` so that `stop()` also removes a container whose start was interrupted.
+  const runner = new DockerRunner({ docker });
+  try {
+    await runner.start();
+    const id = runner.id as string;
+    const runTrue = async () => expectSuccess(await runner.run('true'));
+    const execTrue = () => execFileAsync('docker', ['exec', id, 'true']);
+    const viaRunner = await measurePath('DockerRunner', runTrue, FAST_WARMUP, config.iterations, signal);
+    const viaExec = await measurePath('docker exec', execTrue, EXEC_WARMUP, config.execIterations, signal);
+    return [viaRunner, viaExec];
+  } finally {
+    await runner.stop();
+  }
+}
+
+/** Path 3: our own container, same HostConfig as the runner's, driven with a fixed marker. */
+async function benchBareBash(docker: Dockerode, config: Config, signal: AbortSignal): Promise<PathResult> {
+  const container = await docker.createContainer(bareSpec());
+  let socket: Duplex | undefined;
+  try {
+    socket = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as Duplex;
+    const roundTrip = bareRoundTrip(socket);
+    await container.start();
+    // dockerode's attach can leak its request body into bash's input: end it as a line of its own.
+    socket.write('\n');
+    return await measurePath('bare attached bash', roundTrip, FAST_WARMUP, config.iterations, signal);
+  } finally {
+    socket?.destroy();
+    await container.remove({ force: true, v: true });
+  }
+}
+
+function bareSpec(): Dockerode.ContainerCreateOptions {
+  return {
+    Image: BASE_IMAGE,
+    Entrypoint: [...SHELL_ARGV],
+    Cmd: [],
+    Labels: { [BENCH_LABEL]: 'round-trip' },
+    Tty: false,
+    OpenStdin: true,
+    StdinOnce: true,
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    HostConfig: { Init: true, NetworkMode: 'none', LogConfig: { Type: 'none', Config: {} } },
+  };
+}
+
+/** One round trip writes the command and resolves when the marker line comes back on stdout. */
+function bareRoundTrip(socket: Duplex): RoundTrip {
+  let seen = '';
+  let pending: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  const decoder = new DockerFrameDecoder((stream, payload) => {
+    if (stream !== 1) return;
+    seen += payload.toString('latin1');
+    if (pending && seen.endsWith(BARE_MARKER)) {
+      seen = '';
+      pending.resolve();
+      pending = undefined;
+    }
+  });
+  socket.on('data', (chunk: Buffer) => {
+    try {
+      decoder.push(chunk);
+    } catch (error) {
+      socket.destroy(error as Error);
+    }
+  });
+  socket.once('close', () => pending?.reject(new Error('the bare bash connection closed')));
+  return () =>
+    new Promise<void>((resolve, reject) => {
+      pending = { resolve, reject };
+      socket.write(BARE_COMMAND);
+    });
+}
+
+/** Path 4. */
+async function benchLocalBash(config: Config, signal: AbortSignal): Promise<PathResult> {
+  const local = await startLocalSession();
+  try {
+    const runTrue = async () => expectSuccess(await local.session.run('true'));
+    return await measurePath('local bash session', runTrue, FAST_WARMUP, config.iterations, signal);
+  } finally {
+    await local.close();
+  }
+}
+
+// --- reporting -------------------------------------------------------------------------------------
+
+function printReport(results: PathResult[], bareMedianMs: number): void {
+  const header = ['path', 'n', 'median ms', 'p95 ms', 'p99 ms', 'x bare'];
+  const rows = results.map((r) => [r.path, String(r.n), ms(r.medianMs), ms(r.p95Ms), ms(r.p99Ms), (r.medianMs / bareMedianMs).toFixed(2)]);
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] as string).length)));
+  console.log(tableLine(header, widths));
+  console.log(widths.map((width) => '-'.repeat(width)).join('-|-'));
+  for (const row of rows) console.log(tableLine(row, widths));
+}
+
+/** The path column is left-aligned, the figures right-aligned. */
+function tableLine(cells: string[], widths: number[]): string {
+  return cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join(' | ');
+}
+
+function ms(value: number): string {
+  return value.toFixed(3);
+}
+
+function medianOf(results: PathResult[], path: string): number {
+  const result = results.find((r) => r.path === path);
+  if (!result) throw new Error(`no result for ${path}`);
+  return result.medianMs;
+}
+
+async function writeResults(docker: Dockerode, config: Config, results: PathResult[], checks: Record<string, number>): Promise<void> {
+  const version = await docker.version();
+  const json = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: availableParallelism(),
+    dockerServerVersion: version.Version,
+    iterations: { fast: config.iterations, exec: config.execIterations },
+    warmup: { fast: FAST_WARMUP, exec: EXEC_WARMUP },
+    paths: results,
+    checks,
+  };
+  await mkdir(new URL('.', RESULTS_FILE), { recursive: true });
+  await writeFile(RESULTS_FILE, `${JSON.stringify(json, null, 2)}\n`);
+}
+
+// --- main ------------------------------------------------------------------------------------------
+
+/** Ctrl+C aborts the measurements so the `finally` blocks still remove the containers; a second one kills. */
+function abortOnInterrupt(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onInterrupt = () => controller.abort(new Error('interrupted'));
+  process.once('SIGINT', onInterrupt);
+  return { signal: controller.signal, dispose: () => process.off('SIGINT', onInterrupt) };
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const docker = new Dockerode();
+  const interrupt = abortOnInterrupt();
+  try {
+    const results = [
+      ...(await benchRunnerAndExec(docker, config, interrupt.signal)),
+      await benchBareBash(docker, config, interrupt.signal),
+      await benchLocalBash(config, interrupt.signal),
+    ];
+    const runnerOverBare = medianOf(results, 'DockerRunner') / medianOf(results, 'bare attached bash');
+    const execOverRunner = medianOf(results, 'docker exec') / medianOf(results, 'DockerRunner');
+    printReport(results, medianOf(results, 'bare attached bash'));
+    console.log();
+    console.log(`DockerRunner median / bare attached bash = ${runnerOverBare.toFixed(2)} (target <= 1.3)`);
+    console.log(`docker exec median / DockerRunner median = ${execOverRunner.toFixed(1)} (target >= 100)`);
+    await writeResults(docker, config, results, { runnerOverBare, execOverRunner });
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
