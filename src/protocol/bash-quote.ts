@@ -25,16 +25,17 @@ export function ansiCQuote(text: string, what = 'command'): string {
 
 /**
  * Encodes bytes as a `printf` format that prints exactly those bytes, NUL included: printable ASCII
- * stays as is, `%` doubles, everything else is a `\ooo` octal escape. The result needs no further
- * quoting inside single quotes.
+ * stays as is, `%` doubles, everything else is a `\ooo` octal escape. A leading `-` is escaped too,
+ * or printf would read the format as an option. The result needs no further quoting inside single
+ * quotes.
  */
 export function printfFormat(data: Uint8Array): string {
   let out = '';
-  for (const byte of data) {
-    if (byte >= 0x20 && byte < 0x7f && byte !== 0x27 && byte !== 0x5c && byte !== 0x25) {
-      out += String.fromCharCode(byte);
-    } else if (byte === 0x25) {
+  for (const [index, byte] of data.entries()) {
+    if (byte === 0x25) {
       out += '%%';
+    } else if (byte >= 0x20 && byte < 0x7f && byte !== 0x27 && byte !== 0x5c && !(index === 0 && byte === 0x2d)) {
+      out += String.fromCharCode(byte);
     } else {
       out += `\\${byte.toString(8).padStart(3, '0')}`;
     }

@@ -29,7 +29,8 @@ export function sessionPrelude(readyId: string): string {
   return [
     '',
     'exec {__ds_o}>&1 {__ds_e}>&2',
-    `${DONE}() { builtin echo "${SENTINEL_PREFIX}$1 $?" >&$__ds_o; builtin echo "${SENTINEL_PREFIX}$1" >&$__ds_e; }`,
+    // stderr's marker goes first: by the time stdout's arrives, stderr's usually has too.
+    `${DONE}() { builtin local __ds_s=$?; builtin echo "${SENTINEL_PREFIX}$1" >&$__ds_e; builtin echo "${SENTINEL_PREFIX}$1 $__ds_s" >&$__ds_o; }`,
     `readonly -f ${DONE}; readonly __ds_o __ds_e`,
     'shopt -s expand_aliases',
     `\\${DONE} ${readyId}`,

@@ -29,6 +29,7 @@ export class SentinelScanner {
   readonly #marker: Buffer;
   #held: Buffer = EMPTY;
   #tail: number[] | undefined;
+  #tailOverflowed = false;
   #finished = false;
 
   /** Scans for `exit task <id>`; the rest of that line (` <code>`) is the exit code. */
@@ -80,16 +81,24 @@ export class SentinelScanner {
     return 0;
   }
 
+  /**
+   * Reads the rest of the sentinel line. A tail longer than any exit code cannot be ours intact; it
+   * is skipped up to its newline (so the result does not depend on where chunks split) and reported
+   * as a null exit code.
+   */
   #readTail(data: Buffer, output: Buffer[]): ScanResult {
     const tail = this.#tail as number[];
     const newline = data.indexOf(NEWLINE);
     const end = newline === -1 ? data.length : newline;
-    for (let i = 0; i < end && tail.length <= MAX_TAIL; i++) tail.push(data[i] as number);
-    if (newline === -1 && tail.length <= MAX_TAIL) return { output };
+    for (let i = 0; i < end && !this.#tailOverflowed; i++) {
+      tail.push(data[i] as number);
+      if (tail.length > MAX_TAIL) this.#tailOverflowed = true;
+    }
+    if (newline === -1) return { output };
     this.#finished = true;
     return {
       output,
-      done: { exitCode: parseExitCode(tail), rest: newline === -1 ? EMPTY : data.subarray(newline + 1) },
+      done: { exitCode: this.#tailOverflowed ? null : parseExitCode(tail), rest: data.subarray(newline + 1) },
     };
   }
 }
