@@ -3,8 +3,8 @@
  * Docker's multiplexed frames are decoded by our own tested decoder (dockerode's demuxStream never
  * ends its outputs), and the end of the connection is turned into a reason by asking the engine.
  */
+import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
-import { PassThrough } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { SessionCloseInfo } from '../errors.js';
 import { DockerFrameDecoder } from '../protocol/docker-frames.js';
@@ -23,9 +23,11 @@ export interface AttachedShell {
 /** Attaches to a created (not yet started) container, so no output can be missed. */
 export async function attachShell(container: Dockerode.Container): Promise<AttachedShell> {
   const socket = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as Duplex;
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const decoder = new DockerFrameDecoder((stream, payload) => (stream === 2 || stream === 3 ? stderr : stdout).write(payload));
+  // Plain emitters, not streams: every command's round trip passes here, and a stream hop per
+  // chunk is measurable against a sub-millisecond budget. The session applies no backpressure anyway.
+  const stdout = new EventEmitter();
+  const stderr = new EventEmitter();
+  const decoder = new DockerFrameDecoder((stream, payload) => (stream === 2 || stream === 3 ? stderr : stdout).emit('data', payload));
 
   const ended = new Promise<Error | undefined>((resolve) => {
     socket.on('data', (chunk: Buffer) => {
@@ -39,12 +41,7 @@ export async function attachShell(container: Dockerode.Container): Promise<Attac
     socket.once('close', () => resolve(undefined));
     socket.once('error', (error) => resolve(error));
   });
-  const closed = ended.then(async (error) => {
-    const info = await explainEnd(container, error);
-    stdout.end();
-    stderr.end();
-    return info;
-  });
+  const closed = ended.then((error) => explainEnd(container, error));
   return { transport: { stdin: socket, stdout, stderr, closed }, socket };
 }
 

@@ -20,7 +20,7 @@ export function containerSpec(options: ContainerSpecOptions): Dockerode.Containe
     // bash is the entrypoint whatever the image says, so images with their own ENTRYPOINT work too.
     Entrypoint: [...SHELL_ARGV],
     Cmd: [],
-    Env: Object.entries({ LANG: 'C.UTF-8', ...options.env }).map(([key, value]) => `${key}=${value}`),
+    Env: Object.entries(options.env).map(([key, value]) => `${key}=${value}`),
     WorkingDir: options.workdir,
     User: options.user,
     Labels: options.labels,

@@ -21,7 +21,7 @@ export interface DockerRunnerOptions {
   docker?: DockerConnection;
   /** Network access: false (default) for none, true for Docker's default bridge, or a network name. */
   network?: boolean | string;
-  /** Extra environment variables of the shell. `LANG` defaults to `C.UTF-8`. */
+  /** Environment variables of the shell, on top of the image's. Set `LANG: 'C.UTF-8'` for a UTF-8 locale. */
   env?: Record<string, string>;
   /** Working directory the shell starts in. Default: the image's. */
   workdir?: string;
@@ -131,6 +131,22 @@ export class DockerRunner implements AsyncDisposable {
   async *stream(command: string, options: RunOptions = {}): AsyncGenerator<CommandEvent, void, undefined> {
     const session = await this.#ready();
     yield* session.stream(command, options);
+  }
+
+  /**
+   * Ends the session gracefully: waits for queued commands, then closes bash's input (the attach
+   * connection is half-closed), so bash exits by itself, and removes the container.
+   * Use `stop()` to end at once.
+   */
+  async close(): Promise<void> {
+    if (this.#stopping) return this.#stopping;
+    const session = this.#session;
+    if (session && !session.isClosed) {
+      await session.drain();
+      this.#socket?.end();
+      await session.closed;
+    }
+    await this.stop();
   }
 
   /**

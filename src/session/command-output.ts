@@ -34,6 +34,7 @@ export class CommandOutput {
 
   /** The text fields of the result: `stdout`, `stderr` and `output`. */
   texts(): { stdout: string; stderr: string; output: string } {
+    if (this.#chunks.length === 0) return { stdout: '', stderr: '', output: '' };
     const clean = this.#options.stripAnsi === false ? (s: string) => s : stripAnsi;
     const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
     const parts = { stdout: [] as string[], stderr: [] as string[] };

@@ -11,7 +11,7 @@ import { Session, type SessionOpenOptions } from './session.js';
 export interface LocalSessionOptions extends SessionOpenOptions {
   /** Working directory of the shell. Default: the current one. */
   cwd?: string;
-  /** Environment of the shell. Default: a minimal one (PATH, HOME, LANG). */
+  /** Environment of the shell. Default: a minimal one (PATH and HOME). */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -37,7 +37,7 @@ export async function startLocalSession(options: LocalSessionOptions = {}): Prom
   const [file, ...args] = SHELL_ARGV as [string, ...string[]];
   const child = spawn(file, args, {
     cwd: options.cwd,
-    env: options.env ?? { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8' },
+    env: options.env ?? { PATH: process.env.PATH, HOME: process.env.HOME },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   // Bash, not its pipes, tells when the session ends: a background job may hold stdout open.

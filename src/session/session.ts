@@ -17,11 +17,16 @@ import { CommandOutput, type StreamName } from './command-output.js';
 import type { CommandResult, OutputChunk, RunOptions } from './command-result.js';
 import { EventQueue } from './event-queue.js';
 
+/** Anything that emits `'data'` with Buffers: a Readable, or a lighter emitter. */
+export interface ByteSource {
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+}
+
 /** The byte streams of a running bash, and a promise that settles when it is gone. */
 export interface ShellTransport {
   stdin: Writable;
-  stdout: Readable;
-  stderr: Readable;
+  stdout: ByteSource;
+  stderr: ByteSource;
   /** Resolves once the shell has ended, saying how. Must not reject. */
   closed: Promise<SessionCloseInfo>;
 }
@@ -64,9 +69,14 @@ export class Session {
   #current: InFlight | undefined;
   #closeInfo: SessionCloseInfo | undefined;
   #output: PassThrough | undefined;
+  readonly #closedPromise: Promise<SessionCloseInfo>;
+  #resolveClosed!: (info: SessionCloseInfo) => void;
 
   private constructor(transport: ShellTransport) {
     this.#transport = transport;
+    this.#closedPromise = new Promise((resolve) => {
+      this.#resolveClosed = resolve;
+    });
     transport.stdout.on('data', (chunk: Buffer) => this.#onData('stdout', chunk));
     transport.stderr.on('data', (chunk: Buffer) => this.#onData('stderr', chunk));
     // A write to a shell that just died fails with EPIPE; `closed` reports the death itself.
@@ -100,6 +110,16 @@ export class Session {
       clearTimeout(timer);
     }
     return session;
+  }
+
+  /** Resolves, saying why, once the session has ended. */
+  get closed(): Promise<SessionCloseInfo> {
+    return this.#closedPromise;
+  }
+
+  /** Resolves when no command is running or queued. */
+  async drain(): Promise<void> {
+    await this.#queue.onIdle();
   }
 
   /** Why the session ended, once it has; undefined while it is open. */
@@ -227,6 +247,7 @@ export class Session {
   #onClosed(info: SessionCloseInfo): void {
     if (this.#closeInfo) return;
     this.#closeInfo = info;
+    this.#resolveClosed(info);
     const current = this.#current;
     this.#current = undefined;
     if (current) {
