@@ -4,7 +4,7 @@
 import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { v4 as uuidv4 } from 'uuid';
-import { DockerShellError, SessionClosedError, StartFailedError } from '../errors.js';
+import { DockerShellError, SessionClosedError, StartFailedError, type SessionCloseInfo } from '../errors.js';
 import type { CommandResult, RunOptions } from '../session/command-result.js';
 import { Session, type CommandEvent } from '../session/session.js';
 import { attachShell } from './attach-transport.js';
@@ -58,10 +58,23 @@ export class DockerRunner implements AsyncDisposable {
   #socket: Duplex | undefined;
   #session: Session | undefined;
   #output: PassThrough | undefined;
+  readonly #closed: Promise<SessionCloseInfo>;
+  #resolveClosed!: (info: SessionCloseInfo) => void;
 
   constructor(options: DockerRunnerOptions = {}) {
     this.#options = { ...options };
     this.#docker = resolveDocker(options.docker);
+    this.#closed = new Promise((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+  }
+
+  /**
+   * Resolves, saying why, when the session has ended: bash exited or was killed, the container
+   * went away, the engine was lost, or `stop()` / `close()` ended it. Never rejects.
+   */
+  get closed(): Promise<SessionCloseInfo> {
+    return this.#closed;
   }
 
   /** The container id, once `start()` has created it. */
@@ -115,9 +128,12 @@ export class DockerRunner implements AsyncDisposable {
    * @example
    * const { stdout } = await runner.run('ls -1 /', { check: true });
    */
-  async run(command: string, options: RunOptions = {}): Promise<CommandResult> {
-    const session = await this.#ready();
-    return session.run(command, options);
+  run(command: string, options: RunOptions = {}): Promise<CommandResult> {
+    // Enqueue synchronously when the session exists, so call order is queue order and a close()
+    // right after sees the command; before that, in call order once start() resolves.
+    const session = this.#session;
+    if (session) return session.run(command, options);
+    return this.#ready().then((ready) => ready.run(command, options));
   }
 
   /**
@@ -128,9 +144,13 @@ export class DockerRunner implements AsyncDisposable {
    *   if (event.type !== 'result') process.stdout.write(event.data);
    * }
    */
-  async *stream(command: string, options: RunOptions = {}): AsyncGenerator<CommandEvent, void, undefined> {
-    const session = await this.#ready();
-    yield* session.stream(command, options);
+  stream(command: string, options: RunOptions = {}): AsyncIterableIterator<CommandEvent> {
+    const session = this.#session;
+    if (session) return session.stream(command, options);
+    const ready = this.#ready();
+    return (async function* () {
+      yield* (await ready).stream(command, options);
+    })();
   }
 
   /**
@@ -140,6 +160,7 @@ export class DockerRunner implements AsyncDisposable {
    */
   async close(): Promise<void> {
     if (this.#stopping) return this.#stopping;
+    await this.#starting?.catch(() => {});
     const session = this.#session;
     if (session && !session.isClosed) {
       await session.drain();
@@ -196,6 +217,7 @@ export class DockerRunner implements AsyncDisposable {
         throw error instanceof SessionClosedError ? new StartFailedError(image, error.detail, error) : error;
       });
       if (this.#output) this.#session.output.pipe(this.#output);
+      void this.#session.closed.then(this.#resolveClosed);
       return this;
     } catch (error) {
       await this.#teardown();
@@ -205,7 +227,9 @@ export class DockerRunner implements AsyncDisposable {
 
   async #stop(): Promise<void> {
     await this.#starting?.catch(() => {});
-    this.#session?.destroy({ reason: 'stopped', detail: 'the runner was stopped' });
+    const stopped: SessionCloseInfo = { reason: 'stopped', detail: 'the runner was stopped' };
+    this.#session?.destroy(stopped);
+    this.#resolveClosed(stopped);
     await this.#teardown();
   }
 

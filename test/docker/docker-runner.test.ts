@@ -103,6 +103,17 @@ describe('lifecycle', () => {
     await expect(runner.run('true')).rejects.toMatchObject({ code: 'ERR_SESSION_CLOSED', reason: 'stopped' });
   });
 
+  it('close() finishes queued commands, then bash exits on end of input (stdin half-closed)', async () => {
+    const runner = await DockerRunner.start();
+    const queued = [runner.run('sleep 0.2; echo one'), runner.run('echo two')];
+    await runner.close();
+    expect((await queued[0])?.stdout).toBe('one\n');
+    expect((await queued[1])?.stdout).toBe('two\n');
+    // Exit status 0 and no signal: bash ended by itself on end of input, not by a kill.
+    expect(await runner.closed).toMatchObject({ reason: 'shell-exited', exitCode: 0 });
+    expect(await labelledContainers()).not.toContain(runner.id);
+  });
+
   it('starts on the first run() when start() was not called', async () => {
     await using runner = new DockerRunner();
     expect(runner.id).toBeUndefined();
@@ -158,6 +169,22 @@ describe('start failures leave nothing behind', () => {
     expect((error as Error).message).toContain(image);
     const never = await DockerRunner.start({ image, pull: 'never' }).catch((e: unknown) => e);
     expect(never).toBeInstanceOf(ImageNotFoundError);
+  });
+
+  it('connects through DOCKER_HOST, or the socket path given as an option', async () => {
+    const saved = process.env.DOCKER_HOST;
+    try {
+      process.env.DOCKER_HOST = 'unix:///var/run/docker.sock';
+      await using viaEnv = await DockerRunner.start();
+      expect((await viaEnv.run('echo env')).stdout).toBe('env\n');
+      process.env.DOCKER_HOST = 'tcp://127.0.0.1:1';
+      await expect(DockerRunner.start()).rejects.toBeInstanceOf(DockerUnavailableError);
+    } finally {
+      if (saved === undefined) delete process.env.DOCKER_HOST;
+      else process.env.DOCKER_HOST = saved;
+    }
+    await using viaOption = await DockerRunner.start({ docker: { socketPath: '/var/run/docker.sock' } });
+    expect((await viaOption.run('echo option')).stdout).toBe('option\n');
   });
 
   it('says when no engine answers, and what to do', async () => {
