@@ -7,6 +7,8 @@
  *    `true; echo M` per round trip: the floor of the Docker transport, with none of our guarantees;
  * 4. local bash session: the session on a local bash child, the floor of any transport.
  *
+ * Paths 1, 3 and 4 are measured interleaved (one round trip of each per round).
+ *
  * Usage: npm run bench   (BENCH_ITERATIONS, default 2000; BENCH_EXEC_ITERATIONS, default 200)
  * Prints a table and writes the figures to bench/results/round-trip.json.
  */
@@ -86,6 +88,25 @@ async function repeat(roundTrip: RoundTrip, n: number, signal: AbortSignal): Pro
   return samples;
 }
 
+/**
+ * Measures several paths in rounds, one round trip of each per round, so that load on the machine
+ * drifting during the run weighs on all of them alike.
+ */
+async function measureInterleaved(paths: Record<string, RoundTrip>, warmup: number, n: number, signal: AbortSignal): Promise<PathResult[]> {
+  const names = Object.keys(paths);
+  process.stderr.write(`${names.join(', ')}: ${warmup} warm-up + ${n} measured rounds, interleaved...\n`);
+  const samples = new Map(names.map((name) => [name, [] as number[]]));
+  for (let round = 0; round < warmup + n; round++) {
+    for (const name of names) {
+      signal.throwIfAborted();
+      const start = performance.now();
+      await (paths[name] as RoundTrip)();
+      if (round >= warmup) samples.get(name)?.push(performance.now() - start);
+    }
+  }
+  return names.map((name) => summarize(name, samples.get(name) ?? []));
+}
+
 function summarize(path: string, samples: number[]): PathResult {
   const sorted = [...samples].sort((a, b) => a - b);
   return {
@@ -113,37 +134,40 @@ function expectSuccess(result: CommandResult): void {
 
 // --- the four paths --------------------------------------------------------------------------------
 
-/** Paths 1 and 2, against the same warm container. */
-async function benchRunnerAndExec(docker: Dockerode, config: Config, signal: AbortSignal): Promise<PathResult[]> {
+/** Paths 1, 3 and 4 interleaved; path 2 (docker exec, ~500x slower) on its own against the runner's container. */
+async function benchPaths(docker: Dockerode, config: Config, signal: AbortSignal): Promise<PathResult[]> {
   // Constructed outside `try` so that `stop()` also removes a container whose start was interrupted.
   const runner = new DockerRunner({ docker });
+  const bare = await docker.createContainer(bareSpec());
+  let socket: Duplex | undefined;
+  let local: Awaited<ReturnType<typeof startLocalSession>> | undefined;
   try {
     await runner.start();
-    const id = runner.id as string;
-    const runTrue = async () => expectSuccess(await runner.run('true'));
-    const execTrue = () => execFileAsync('docker', ['exec', id, 'true']);
-    const viaRunner = await measurePath('DockerRunner', runTrue, FAST_WARMUP, config.iterations, signal);
-    const viaExec = await measurePath('docker exec', execTrue, EXEC_WARMUP, config.execIterations, signal);
-    return [viaRunner, viaExec];
-  } finally {
-    await runner.stop();
-  }
-}
-
-/** Path 3: our own container, same HostConfig as the runner's, driven with a fixed marker. */
-async function benchBareBash(docker: Dockerode, config: Config, signal: AbortSignal): Promise<PathResult> {
-  const container = await docker.createContainer(bareSpec());
-  let socket: Duplex | undefined;
-  try {
-    socket = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as Duplex;
-    const roundTrip = bareRoundTrip(socket);
-    await container.start();
+    socket = (await bare.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as Duplex;
+    const bareTrip = bareRoundTrip(socket);
+    await bare.start();
     // dockerode's attach can leak its request body into bash's input: end it as a line of its own.
     socket.write('\n');
-    return await measurePath('bare attached bash', roundTrip, FAST_WARMUP, config.iterations, signal);
+    local = await startLocalSession();
+    const session = local.session;
+    const fast = await measureInterleaved(
+      {
+        DockerRunner: async () => expectSuccess(await runner.run('true')),
+        'bare attached bash': bareTrip,
+        'local bash session': async () => expectSuccess(await session.run('true')),
+      },
+      FAST_WARMUP,
+      config.iterations,
+      signal,
+    );
+    const id = runner.id as string;
+    const exec = await measurePath('docker exec', () => execFileAsync('docker', ['exec', id, 'true']), EXEC_WARMUP, config.execIterations, signal);
+    return [fast[0] as PathResult, exec, ...fast.slice(1)];
   } finally {
+    await local?.close();
     socket?.destroy();
-    await container.remove({ force: true, v: true });
+    await bare.remove({ force: true, v: true });
+    await runner.stop();
   }
 }
 
@@ -189,17 +213,6 @@ function bareRoundTrip(socket: Duplex): RoundTrip {
       pending = { resolve, reject };
       socket.write(BARE_COMMAND);
     });
-}
-
-/** Path 4. */
-async function benchLocalBash(config: Config, signal: AbortSignal): Promise<PathResult> {
-  const local = await startLocalSession();
-  try {
-    const runTrue = async () => expectSuccess(await local.session.run('true'));
-    return await measurePath('local bash session', runTrue, FAST_WARMUP, config.iterations, signal);
-  } finally {
-    await local.close();
-  }
 }
 
 // --- reporting -------------------------------------------------------------------------------------
@@ -259,11 +272,7 @@ async function main(): Promise<void> {
   const docker = new Dockerode();
   const interrupt = abortOnInterrupt();
   try {
-    const results = [
-      ...(await benchRunnerAndExec(docker, config, interrupt.signal)),
-      await benchBareBash(docker, config, interrupt.signal),
-      await benchLocalBash(config, interrupt.signal),
-    ];
+    const results = await benchPaths(docker, config, interrupt.signal);
     const runnerOverBare = medianOf(results, 'DockerRunner') / medianOf(results, 'bare attached bash');
     const execOverRunner = medianOf(results, 'docker exec') / medianOf(results, 'DockerRunner');
     printReport(results, medianOf(results, 'bare attached bash'));
