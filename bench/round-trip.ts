@@ -20,7 +20,7 @@ import { promisify } from 'node:util';
 import Dockerode from 'dockerode';
 import { DockerRunner } from '../src/docker/docker-runner.js';
 import { BASE_IMAGE } from '../src/docker/images.js';
-import { SHELL_ARGV } from '../src/protocol/command-framing.js';
+import { containerSpec } from '../src/docker/container-spec.js';
 import { DockerFrameDecoder } from '../src/protocol/docker-frames.js';
 import type { CommandResult } from '../src/session/command-result.js';
 import { startLocalSession } from '../src/session/local-bash.js';
@@ -171,20 +171,9 @@ async function benchPaths(docker: Dockerode, config: Config, signal: AbortSignal
   }
 }
 
+/** The runner's own container spec, so the floor is measured in the same container configuration. */
 function bareSpec(): Dockerode.ContainerCreateOptions {
-  return {
-    Image: BASE_IMAGE,
-    Entrypoint: [...SHELL_ARGV],
-    Cmd: [],
-    Labels: { [BENCH_LABEL]: 'round-trip' },
-    Tty: false,
-    OpenStdin: true,
-    StdinOnce: true,
-    AttachStdin: true,
-    AttachStdout: true,
-    AttachStderr: true,
-    HostConfig: { Init: true, NetworkMode: 'none', LogConfig: { Type: 'none', Config: {} } },
-  };
+  return containerSpec({ image: BASE_IMAGE, network: false, env: {}, workdir: undefined, user: undefined, labels: { [BENCH_LABEL]: 'round-trip' } });
 }
 
 /** One round trip writes the command and resolves when the marker line comes back on stdout. */

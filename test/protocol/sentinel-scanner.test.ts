@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SENTINEL_PREFIX } from '../../src/protocol/command-framing.js';
 import { SentinelScanner } from '../../src/protocol/sentinel-scanner.js';
+import { mulberry32 } from '../helpers/random.js';
 
 const ID = '3f2b8c1e-9a4d-4e7f-b6a1-0c5d2e8f7a93';
 /** Another uuid sharing the first 9 characters with ID, so it walks a long way into the marker. */
@@ -9,16 +10,6 @@ const MARKER = Buffer.from(`${SENTINEL_PREFIX}${ID}`, 'latin1');
 const bytes = (...parts: (string | Buffer)[]): Buffer =>
   Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Longest suffix of `seen` that is a proper prefix of the marker: what the scanner may hold back. */
 function pendingPrefix(seen: Buffer): number {
