@@ -21,6 +21,7 @@ import Dockerode from 'dockerode';
 import { DockerRunner } from '../src/docker/docker-runner.js';
 import { BASE_IMAGE } from '../src/docker/images.js';
 import { containerSpec } from '../src/docker/container-spec.js';
+import { resolveSandbox } from '../src/docker/sandbox-options.js';
 import { DockerFrameDecoder } from '../src/protocol/docker-frames.js';
 import type { CommandResult } from '../src/session/command-result.js';
 import { startLocalSession } from '../src/session/local-bash.js';
@@ -173,7 +174,7 @@ async function benchPaths(docker: Dockerode, config: Config, signal: AbortSignal
 
 /** The runner's own container spec, so the floor is measured in the same container configuration. */
 function bareSpec(): Dockerode.ContainerCreateOptions {
-  return containerSpec({ image: BASE_IMAGE, network: false, env: {}, workdir: undefined, user: undefined, labels: { [BENCH_LABEL]: 'round-trip' } });
+  return containerSpec({ image: BASE_IMAGE, sandbox: resolveSandbox({}), labels: { [BENCH_LABEL]: 'round-trip' } });
 }
 
 /** One round trip writes the command and resolves when the marker line comes back on stdout. */

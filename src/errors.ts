@@ -12,6 +12,7 @@ const brand = Symbol.for('docker-shell.error');
 export type ErrorCode =
   | 'ERR_DOCKER_SHELL'
   | 'ERR_COMMAND_FAILED'
+  | 'ERR_COMMAND_CANCELED'
   | 'ERR_SESSION_CLOSED'
   | 'ERR_DOCKER_API'
   | 'ERR_DOCKER_UNAVAILABLE'
@@ -63,12 +64,22 @@ export class CommandFailedError extends DockerShellError implements CommandResul
   readonly stderr: string;
   readonly output: string;
   readonly durationMs: number;
+  readonly timedOut: boolean;
+  readonly canceled: boolean;
+  readonly oomKilled: boolean;
+  readonly truncated: boolean;
+  readonly droppedBytes: number;
 
   constructor(result: CommandResult) {
     const tail = result.stderr.trimEnd().split('\n').slice(-3).join('\n');
+    const how = result.timedOut
+      ? `timed out and was killed (exit code ${result.exitCode})`
+      : result.canceled
+        ? `was canceled and killed (exit code ${result.exitCode})`
+        : `exited with code ${result.exitCode}${result.oomKilled ? ' (the OOM killer acted: raise `memory`)' : ''}`;
     super(
       'ERR_COMMAND_FAILED',
-      `Command \`${describeCommand(result.command)}\` exited with code ${result.exitCode}` +
+      `Command \`${describeCommand(result.command)}\` ${how}` +
         (tail ? `:\n${tail}` : '.') +
         '\n(The full result is on this error; run without `check: true` to get it as a value.)',
     );
@@ -79,6 +90,22 @@ export class CommandFailedError extends DockerShellError implements CommandResul
     this.stderr = result.stderr;
     this.output = result.output;
     this.durationMs = result.durationMs;
+    this.timedOut = result.timedOut;
+    this.canceled = result.canceled;
+    this.oomKilled = result.oomKilled;
+    this.truncated = result.truncated;
+    this.droppedBytes = result.droppedBytes;
+  }
+}
+
+/** A queued command's `signal` was aborted before it started: it never ran. */
+export class CommandCanceledError extends DockerShellError {
+  static override readonly code = 'ERR_COMMAND_CANCELED' as const;
+  readonly command: string;
+
+  constructor(command: string, options?: ErrorOptions) {
+    super('ERR_COMMAND_CANCELED', `Command \`${describeCommand(command)}\` was canceled before it started; it did not run.`, options);
+    this.command = command;
   }
 }
 
@@ -92,6 +119,11 @@ export type CloseReason =
   | 'container-gone'
   /** The connection to the shell failed (e.g. the Docker daemon went away). */
   | 'transport-error'
+  /**
+   * A command was timed out or canceled, its processes were killed, and bash still did not answer
+   * (bash itself was busy, e.g. `while :; do :; done`): the session was given up.
+   */
+  | 'unresponsive'
   /** The owner called `stop()` / `close()`. */
   | 'stopped';
 
@@ -120,10 +152,14 @@ export class SessionClosedError extends DockerShellError implements SessionClose
   readonly command: string | undefined;
   readonly stdout: string;
   readonly stderr: string;
+  /** The command had timed out (its processes were killed) when the session ended. */
+  readonly timedOut: boolean;
+  /** The command had been canceled (its processes were killed) when the session ended. */
+  readonly canceled: boolean;
 
   constructor(
     info: SessionCloseInfo,
-    context: { command?: string; stdout?: string; stderr?: string } = {},
+    context: { command?: string; stdout?: string; stderr?: string; timedOut?: boolean; canceled?: boolean } = {},
     options?: ErrorOptions,
   ) {
     const about = context.command === undefined ? '' : ` (command: \`${describeCommand(context.command)}\`)`;
@@ -139,6 +175,8 @@ export class SessionClosedError extends DockerShellError implements SessionClose
     this.command = context.command;
     this.stdout = context.stdout ?? '';
     this.stderr = context.stderr ?? '';
+    this.timedOut = context.timedOut ?? false;
+    this.canceled = context.canceled ?? false;
   }
 }
 

@@ -6,6 +6,8 @@ export { DockerRunner, type DockerRunnerOptions } from './docker/docker-runner.j
 export { BASE_IMAGE, ensureImage, type EnsureImageOptions, type PullPolicy } from './docker/images.js';
 export type { DockerConnection } from './docker/docker-client.js';
 export { LABEL_MANAGED, LABEL_OWNER, LABEL_RUNNER } from './docker/labels.js';
+export { prune, type KeepReason, type KeptContainer, type PruneOptions, type PruneResult } from './docker/prune.js';
+export { REAPER_ENV, ensureReaper, type ReaperInfo } from './docker/reaper.js';
 export { Session, type CommandEvent, type ShellTransport, type SessionOpenOptions } from './session/session.js';
 export { startLocalSession, type LocalSession, type LocalSessionOptions } from './session/local-bash.js';
 export type { CommandResult, OutputChunk, RunOptions } from './session/command-result.js';

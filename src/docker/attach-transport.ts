@@ -4,6 +4,7 @@
  * ends its outputs), and the end of the connection is turned into a reason by asking the engine.
  */
 import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { SessionCloseInfo } from '../errors.js';
@@ -42,7 +43,9 @@ export async function attachShell(container: Dockerode.Container): Promise<Attac
     socket.once('error', (error) => resolve(error));
   });
   const closed = ended.then((error) => explainEnd(container, error));
-  return { transport: { stdin: socket, stdout, stderr, closed }, socket };
+  // An idle runner must not keep the process alive; a running command must.
+  const net = socket as Partial<Pick<Socket, 'ref' | 'unref'>>;
+  return { transport: { stdin: socket, stdout, stderr, closed, ref: () => net.ref?.(), unref: () => net.unref?.() }, socket };
 }
 
 /** Asks the engine why the shell's connection ended: exit status, signal, OOM, removal, or unknown. */

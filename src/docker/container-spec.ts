@@ -1,29 +1,25 @@
 /** The container create request for a runner: pure, so its defaults can be tested without Docker. */
 import type Dockerode from 'dockerode';
 import { SHELL_ARGV } from '../protocol/command-framing.js';
+import type { ResolvedSandbox } from './sandbox-options.js';
 
-/** The parts of the runner's options that shape the container. */
-export interface ContainerSpecOptions {
+export interface ContainerSpecInput {
   image: string;
-  /** false: no network (`none`); true: the default bridge; a string: that network. */
-  network: boolean | string;
-  env: Record<string, string>;
-  workdir: string | undefined;
-  user: string | undefined;
+  sandbox: ResolvedSandbox;
   labels: Record<string, string>;
 }
 
-export function containerSpec(options: ContainerSpecOptions): Dockerode.ContainerCreateOptions {
-  const networkMode = options.network === false ? 'none' : options.network === true ? 'bridge' : options.network;
+export function containerSpec({ image, sandbox, labels }: ContainerSpecInput): Dockerode.ContainerCreateOptions {
+  const networkMode = sandbox.network === false ? 'none' : sandbox.network === true ? 'bridge' : sandbox.network;
   return {
-    Image: options.image,
+    Image: image,
     // bash is the entrypoint whatever the image says, so images with their own ENTRYPOINT work too.
     Entrypoint: [...SHELL_ARGV],
     Cmd: [],
-    Env: Object.entries(options.env).map(([key, value]) => `${key}=${value}`),
-    WorkingDir: options.workdir,
-    User: options.user,
-    Labels: options.labels,
+    Env: Object.entries(sandbox.env).map(([key, value]) => `${key}=${value}`),
+    WorkingDir: sandbox.workdir,
+    User: sandbox.user,
+    Labels: labels,
     Tty: false,
     OpenStdin: true,
     // When our connection goes, bash's stdin closes, bash exits and the container stops with it.
@@ -37,6 +33,27 @@ export function containerSpec(options: ContainerSpecOptions): Dockerode.Containe
       NetworkMode: networkMode,
       // Docker's json-file log would copy every byte a command prints onto the host's disk, unbounded.
       LogConfig: { Type: 'none', Config: {} },
+      CapDrop: ['ALL'],
+      CapAdd: sandbox.capAdd,
+      // Docker's default seccomp profile stays on: nothing here unconfines it.
+      SecurityOpt: sandbox.allowPrivilegeEscalation ? [] : ['no-new-privileges:true'],
+      Memory: sandbox.memoryBytes,
+      // Swap equal to memory: no swap on top of the limit.
+      MemorySwap: sandbox.memoryBytes,
+      NanoCpus: Math.round(sandbox.cpus * 1e9),
+      PidsLimit: sandbox.pids,
+      Ulimits: [{ Name: 'nofile', Soft: sandbox.openFiles, Hard: sandbox.openFiles }],
+      ReadonlyRootfs: sandbox.readOnly,
+      Tmpfs: sandbox.readOnly ? readOnlyTmpfs(sandbox) : {},
+      Binds: sandbox.mounts.map((m) => `${m.source}:${m.target}:${m.readOnly ? 'ro' : 'rw'}`),
+      ...(sandbox.runtime ? { Runtime: sandbox.runtime } : {}),
     },
   };
+}
+
+/** With a read-only root, /tmp and the workdir are memory-backed, bounded by the memory limit. */
+function readOnlyTmpfs(sandbox: ResolvedSandbox): Record<string, string> {
+  const base = `rw,nosuid,nodev,size=${sandbox.memoryBytes}`;
+  const owner = sandbox.owner ? `,uid=${sandbox.owner.uid},gid=${sandbox.owner.gid}` : '';
+  return { '/tmp': `${base},mode=1777`, [sandbox.workdir]: `${base},mode=0755${owner}` };
 }

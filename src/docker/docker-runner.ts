@@ -4,36 +4,41 @@
 import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { v4 as uuidv4 } from 'uuid';
-import { DockerShellError, SessionClosedError, StartFailedError, type SessionCloseInfo } from '../errors.js';
+import { DockerShellError, InvalidArgumentError, SessionClosedError, StartFailedError, type SessionCloseInfo } from '../errors.js';
+import { killCommand } from '../protocol/kill-script.js';
 import type { CommandResult, RunOptions } from '../session/command-result.js';
-import { Session, type CommandEvent } from '../session/session.js';
+import { Session, checkRunOptions, type CommandEvent, type SessionControl } from '../session/session.js';
 import { attachShell } from './attach-transport.js';
 import { containerSpec } from './container-spec.js';
 import { dockerError, resolveDocker, statusOf, type DockerConnection } from './docker-client.js';
+import { execInContainer } from './exec.js';
 import { BASE_IMAGE, ensureImage, type PullPolicy } from './images.js';
 import { runnerLabels } from './labels.js';
+import { SANDBOX_OPTION_NAMES, resolveSandbox, type ResolvedSandbox, type SandboxOptions } from './sandbox-options.js';
+import { prepareWorkdir } from './workdir.js';
 
-/** Options of `new DockerRunner()`. */
-export interface DockerRunnerOptions {
+/** Options of `new DockerRunner()`: the sandbox's confinement (hardened by default) and the runner's own. */
+export interface DockerRunnerOptions extends SandboxOptions {
   /** Image to run. Default: `docker-shell/base:bookworm`, built offline by `scripts/build-base-image.sh`. */
   image?: string;
   /** A dockerode instance or its connection options. Default: DOCKER_HOST, else the local socket. */
   docker?: DockerConnection;
-  /** Network access: false (default) for none, true for Docker's default bridge, or a network name. */
-  network?: boolean | string;
-  /** Environment variables of the shell, on top of the image's. Set `LANG: 'C.UTF-8'` for a UTF-8 locale. */
-  env?: Record<string, string>;
-  /** Working directory the shell starts in. Default: the image's. */
-  workdir?: string;
-  /** User (name or uid[:gid]) the shell runs as. Default: the image's. */
-  user?: string;
   /** Extra labels for the container (docker-shell adds its own). */
   labels?: Record<string, string>;
   /** When to pull `image`: 'missing' (default), 'never' or 'always'. */
   pull?: PullPolicy;
   /** How long the shell may take to answer once the container started. Default: 30 000 ms. */
   startTimeoutMs?: number;
+  /** Default `timeoutMs` of every command (see `RunOptions`). Default: 300 000 ms (5 minutes); `Infinity` for none. */
+  timeoutMs?: number;
+  /** Default `maxOutputBytes` of every command. Default: 16 MiB. */
+  maxOutputBytes?: number;
 }
+
+/** The runner's default per-command timeout: a command nobody audited must not hang its caller forever. */
+export const DEFAULT_TIMEOUT_MS = 300_000;
+
+const RUNNER_OPTION_NAMES = new Set([...SANDBOX_OPTION_NAMES, 'image', 'docker', 'labels', 'pull', 'startTimeoutMs', 'timeoutMs', 'maxOutputBytes']);
 
 /**
  * A bash session in a fresh container. Commands run one after another, and state (cwd, variables,
@@ -50,6 +55,8 @@ export class DockerRunner implements AsyncDisposable {
   }
 
   readonly #options: DockerRunnerOptions;
+  readonly #sandbox: ResolvedSandbox;
+  readonly #defaults: RunOptions;
   readonly #docker: Dockerode;
   readonly #runnerId = uuidv4();
   #starting: Promise<this> | undefined;
@@ -61,8 +68,17 @@ export class DockerRunner implements AsyncDisposable {
   readonly #closed: Promise<SessionCloseInfo>;
   #resolveClosed!: (info: SessionCloseInfo) => void;
 
+  /** @throws InvalidArgumentError for an unknown option or a value of the wrong type. */
   constructor(options: DockerRunnerOptions = {}) {
+    for (const key of Object.keys(options)) {
+      if (!RUNNER_OPTION_NAMES.has(key)) {
+        throw new InvalidArgumentError(key, `not set: it is not an option of DockerRunner (known: ${[...RUNNER_OPTION_NAMES].join(', ')})`, (options as Record<string, unknown>)[key]);
+      }
+    }
     this.#options = { ...options };
+    this.#sandbox = resolveSandbox(options);
+    this.#defaults = { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxOutputBytes: options.maxOutputBytes };
+    checkRunOptions(this.#defaults);
     this.#docker = resolveDocker(options.docker);
     this.#closed = new Promise((resolve) => {
       this.#resolveClosed = resolve;
@@ -132,8 +148,9 @@ export class DockerRunner implements AsyncDisposable {
     // Enqueue synchronously when the session exists, so call order is queue order and a close()
     // right after sees the command; before that, in call order once start() resolves.
     const session = this.#session;
-    if (session) return session.run(command, options);
-    return this.#ready().then((ready) => ready.run(command, options));
+    const merged = { ...this.#defaults, ...options };
+    if (session) return session.run(command, merged);
+    return this.#ready().then((ready) => ready.run(command, merged));
   }
 
   /**
@@ -146,10 +163,11 @@ export class DockerRunner implements AsyncDisposable {
    */
   stream(command: string, options: RunOptions = {}): AsyncIterableIterator<CommandEvent> {
     const session = this.#session;
-    if (session) return session.stream(command, options);
+    const merged = { ...this.#defaults, ...options };
+    if (session) return session.stream(command, merged);
     const ready = this.#ready();
     return (async function* () {
-      yield* (await ready).stream(command, options);
+      yield* (await ready).stream(command, merged);
     })();
   }
 
@@ -193,16 +211,12 @@ export class DockerRunner implements AsyncDisposable {
     const image = this.image;
     await ensureImage(this.#docker, image, { pull: this.#options.pull });
     try {
-      const spec = containerSpec({
-        image,
-        network: this.#options.network ?? false,
-        env: this.#options.env ?? {},
-        workdir: this.#options.workdir,
-        user: this.#options.user,
-        labels: runnerLabels(this.#runnerId, this.#options.labels),
-      });
+      const spec = containerSpec({ image, sandbox: this.#sandbox, labels: runnerLabels(this.#runnerId, this.#options.labels) });
       this.#container = await this.#docker.createContainer(spec).catch((error: unknown) => {
         throw dockerError(this.#docker, `create a container from ${image}`, error);
+      });
+      await prepareWorkdir(this.#container, this.#sandbox).catch((error: unknown) => {
+        throw dockerError(this.#docker, `make the working directory ${this.#sandbox.workdir}`, error);
       });
       const { transport, socket } = await attachShell(this.#container).catch((error: unknown) => {
         throw dockerError(this.#docker, 'attach to the container', error);
@@ -213,7 +227,8 @@ export class DockerRunner implements AsyncDisposable {
         throw new StartFailedError(image, `the container did not start (${reason})`, error);
       });
       if (this.#stopping) throw this.#stoppedError();
-      this.#session = await Session.open(transport, { readyTimeoutMs: this.#options.startTimeoutMs }).catch((error: unknown) => {
+      const options = { readyTimeoutMs: this.#options.startTimeoutMs, control: this.#control(this.#container), detectOom: true };
+      this.#session = await Session.open(transport, options).catch((error: unknown) => {
         throw error instanceof SessionClosedError ? new StartFailedError(image, error.detail, error) : error;
       });
       if (this.#output) this.#session.output.pipe(this.#output);
@@ -223,6 +238,15 @@ export class DockerRunner implements AsyncDisposable {
       await this.#teardown();
       throw error instanceof DockerShellError ? error : dockerError(this.#docker, 'start the runner', error);
     }
+  }
+
+  /** The second channel: kill a command's processes with a `docker exec`, or give the container up. */
+  #control(container: Dockerode.Container): SessionControl {
+    return {
+      interrupt: ({ shellPid, task, elapsedMs }) =>
+        execInContainer(container, killCommand(shellPid, task, elapsedMs, 'container'), this.#sandbox.user),
+      abandon: () => void this.stop().catch(() => {}),
+    };
   }
 
   async #stop(): Promise<void> {

@@ -7,6 +7,7 @@
  * read() from a pipe, so the per-command line is kept short and uses builtins only.
  */
 import { ansiCQuote, printfFormat } from './bash-quote.js';
+import { OOM_PROBE_FUNCTION } from './oom-probe.js';
 
 /** The sentinel's fixed words; the full line is `exit task <uuid> <exit code>`. */
 export const SENTINEL_PREFIX = 'exit task ';
@@ -29,26 +30,42 @@ export function sessionPrelude(readyId: string): string {
   return [
     '',
     'exec {__ds_o}>&1 {__ds_e}>&2',
-    // stderr's marker goes first: by the time stdout's arrives, stderr's usually has too.
-    `${DONE}() { builtin local __ds_s=$?; builtin echo "${SENTINEL_PREFIX}$1" >&$__ds_e; builtin echo "${SENTINEL_PREFIX}$1 $__ds_s" >&$__ds_o; }`,
-    `readonly -f ${DONE}; readonly __ds_o __ds_e`,
+    // stderr's marker goes first: by the time stdout's arrives, stderr's usually has too. The
+    // function returns the command's status, so the next command's `$?` is what it would be.
+    `${DONE}() { builtin local __ds_s=$?; builtin echo "${SENTINEL_PREFIX}$1" >&$__ds_e; builtin echo "${SENTINEL_PREFIX}$1 $__ds_s" >&$__ds_o; return $__ds_s; }`,
+    OOM_PROBE_FUNCTION,
+    // Interrupting a command sends bash SIGUSR2: the trap breaks out of every loop up to the
+    // frame's own, so the rest of the command is skipped (2>/dev/null: between commands it is a no-op).
+    `trap 'break 100000 2>/dev/null' ${INTERRUPT_SIGNAL}`,
+    `readonly -f ${DONE} __ds_oom; readonly __ds_o __ds_e`,
     'shopt -s expand_aliases',
-    `\\${DONE} ${readyId}`,
+    // The ready sentinel carries bash's pid where a command's would carry its exit code.
+    `builtin echo "${SENTINEL_PREFIX}${readyId}" >&$__ds_e; builtin echo "${SENTINEL_PREFIX}${readyId} $$" >&$__ds_o`,
     '',
   ].join('\n');
 }
 
+/** The signal that makes bash skip the rest of an interrupted command (see the prelude's trap). */
+export const INTERRUPT_SIGNAL = 'USR2';
+
+/** Name of the variable that tags a command's processes (see `frameCommand`). */
+export const TASK_VARIABLE = '__ds_t';
+
 /**
- * Frames one command: returns a function of the uuid that gives the line which runs the command and
- * then prints its sentinel on both streams. Quoting happens here, once, so bad input (a NUL) fails
- * when the command is queued rather than when it reaches the shell.
+ * Frames one command: returns a function of the uuid and the task number that gives the line
+ * which runs the command and then prints its sentinel on both streams. Quoting happens here, once,
+ * so bad input (a NUL) fails when the command is queued rather than when it reaches the shell.
+ *
  * Words are backslash-quoted so aliases a user defines (`alias eval=...`) cannot rewrite the frame.
  * The command's stdin is never bash's own (where the next commands wait): it is `/dev/null`, or the
  * caller's `stdin` bytes through a pipe. bash undoes that redirection after `eval`, even when the
  * command ran `exec 0<...` itself.
+ * `__ds_t=<task>` is in the environment of every program the command starts (and only those: it
+ * does not stay in the shell), so they can be found and killed when it times out. The one-pass
+ * loop around it is what the interrupt trap breaks out of.
  */
-export function frameCommand(command: string, stdin?: Uint8Array): (id: string) => string {
+export function frameCommand(command: string, stdin?: Uint8Array): (id: string, task: number) => string {
   const input = stdin === undefined ? ' </dev/null' : ` < <(builtin printf '${printfFormat(stdin)}')`;
-  const head = `\\eval ${ansiCQuote(command)}${input}; \\${DONE} `;
-  return (id) => `${head}${id}\n`;
+  const body = `\\eval ${ansiCQuote(command)}${input}; done; \\${DONE} `;
+  return (id, task) => `for __ds_l in 1; do ${TASK_VARIABLE}=${task} ${body}${id}\n`;
 }

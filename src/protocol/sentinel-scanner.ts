@@ -20,7 +20,7 @@ export interface ScanResult {
   };
 }
 
-/** The longest sentinel tail we accept: " " + up to 3 digits + "\n", with slack. */
+/** The longest sentinel tail we accept: " " + up to 10 digits, with slack. */
 const MAX_TAIL = 16;
 const NEWLINE = 0x0a;
 const EMPTY = Buffer.alloc(0);
@@ -103,9 +103,9 @@ export class SentinelScanner {
   }
 }
 
-/** `" 127"` -> 127; anything that is not a space and 1-3 digits -> null. */
+/** `" 127"` -> 127; anything that is not a space and 1-10 digits -> null. (The ready line carries a pid.) */
 function parseExitCode(tail: number[]): number | null {
   const text = String.fromCharCode(...tail);
-  const match = /^ (\d{1,3})$/.exec(text);
+  const match = /^ (\d{1,10})$/.exec(text);
   return match ? Number(match[1]) : null;
 }

@@ -11,7 +11,7 @@ export interface OutputChunk {
 export interface CommandResult {
   /** The command text as given to `run()`. */
   command: string;
-  /** The command's exit status, 0-255 (`$?` after it ran). */
+  /** The command's exit status, 0-255 (`$?` after it ran); 137 when it was killed. */
   exitCode: number;
   /** Everything the command wrote to stdout, decoded as UTF-8 (ANSI codes stripped by default). */
   stdout: string;
@@ -21,13 +21,26 @@ export interface CommandResult {
   output: string;
   /** From writing the command to bash until both streams' sentinels arrived. */
   durationMs: number;
+  /** The command ran past `timeoutMs` and its processes were killed. */
+  timedOut: boolean;
+  /** The command's `signal` was aborted while it ran, and its processes were killed. */
+  canceled: boolean;
+  /** The kernel's OOM killer killed a process of the sandbox while this command ran. */
+  oomKilled: boolean;
+  /** Output went past `maxOutputBytes`: the middle was dropped (see `droppedBytes`). */
+  truncated: boolean;
+  /** How many bytes of output were dropped, not kept. */
+  droppedBytes: number;
 }
 
 /** Options of one `run()` / `stream()` call. */
 export interface RunOptions {
   /** Text or bytes the command reads on its stdin. Default: none (the command reads end-of-file). */
   stdin?: string | Uint8Array;
-  /** Reject with `CommandFailedError` when the exit code is not 0. Default: false. */
+  /**
+   * Reject with `CommandFailedError` when the exit code is not 0, or the command timed out or was
+   * canceled. Default: false.
+   */
   check?: boolean;
   /** Remove ANSI escape codes from `stdout`, `stderr` and `output`. Default: true. */
   stripAnsi?: boolean;
@@ -35,4 +48,16 @@ export interface RunOptions {
   onStdout?: (text: string) => void;
   /** Called with each piece of stderr as it arrives, decoded as UTF-8 (raw, ANSI codes kept). */
   onStderr?: (text: string) => void;
+  /**
+   * Kill the command's processes if it runs longer than this, counted from when it starts (not
+   * while it waits in the queue). Default: the runner's `timeoutMs`; none for a bare session.
+   */
+  timeoutMs?: number;
+  /**
+   * Aborting it kills the running command's processes (the result says `canceled`), or removes
+   * a queued command (it rejects with `CommandCanceledError`).
+   */
+  signal?: AbortSignal;
+  /** Most output bytes the result keeps: the first and the last half; the rest is counted. Default: 16 MiB. */
+  maxOutputBytes?: number;
 }

@@ -2,10 +2,14 @@
  * A session over a bash child process on this machine. NOT a sandbox: it exists to test the
  * session core without Docker, and as the floor in benchmarks.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { SessionCloseInfo } from '../errors.js';
 import { SHELL_ARGV } from '../protocol/command-framing.js';
-import { Session, type SessionOpenOptions } from './session.js';
+import { killCommand } from '../protocol/kill-script.js';
+import { Session, type SessionControl, type SessionOpenOptions } from './session.js';
+
+const run = promisify(execFile);
 
 /** Options of `startLocalSession()`. */
 export interface LocalSessionOptions extends SessionOpenOptions {
@@ -51,7 +55,18 @@ export async function startLocalSession(options: LocalSessionOptions = {}): Prom
       ),
     );
   });
-  const session = await Session.open({ stdin: child.stdin, stdout: child.stdout, stderr: child.stderr, closed }, options);
+  const control: SessionControl = {
+    // Only bash's own descendants: this is a shared host, not a sandbox of our own.
+    interrupt: async ({ shellPid, task, elapsedMs }) => {
+      const [killer, ...args] = killCommand(shellPid, task, elapsedMs, 'descendants') as [string, ...string[]];
+      await run(killer, args);
+    },
+    abandon: () => void child.kill('SIGKILL'),
+  };
+  const session = await Session.open(
+    { stdin: child.stdin, stdout: child.stdout, stderr: child.stderr, closed },
+    { control, ...options },
+  );
   return {
     session,
     pid: child.pid as number,

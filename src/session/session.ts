@@ -10,8 +10,15 @@ import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import PQueue from 'p-queue';
 import { v4 as uuidv4 } from 'uuid';
-import { CommandFailedError, InvalidArgumentError, SessionClosedError, type SessionCloseInfo } from '../errors.js';
+import {
+  CommandCanceledError,
+  CommandFailedError,
+  InvalidArgumentError,
+  SessionClosedError,
+  type SessionCloseInfo,
+} from '../errors.js';
 import { frameCommand, sessionPrelude } from '../protocol/command-framing.js';
+import { OOM_PROBE, parseOomCount } from '../protocol/oom-probe.js';
 import { SentinelScanner, type ScanResult } from '../protocol/sentinel-scanner.js';
 import { CommandOutput, type StreamName } from './command-output.js';
 import type { CommandResult, OutputChunk, RunOptions } from './command-result.js';
@@ -29,6 +36,28 @@ export interface ShellTransport {
   stderr: ByteSource;
   /** Resolves once the shell has ended, saying how. Must not reject. */
   closed: Promise<SessionCloseInfo>;
+  /** Keep the process alive while commands run (optional). */
+  ref?(): void;
+  /** Let the process exit while the session is idle (optional). */
+  unref?(): void;
+}
+
+/** Which command to kill, for `SessionControl.interrupt`. */
+export interface InterruptTarget {
+  /** bash's pid, as bash sees it. */
+  shellPid: number;
+  /** The command's task number: its programs carry `__ds_t=<task>` in their environment. */
+  task: number;
+  /** How long ago the command was sent: untagged processes younger than this are its own. */
+  elapsedMs: number;
+}
+
+/** What the session needs from outside to stop commands: a second channel to the sandbox. */
+export interface SessionControl {
+  /** Kills the processes of a command (see `killCommand`). */
+  interrupt(target: InterruptTarget): Promise<void>;
+  /** The session gave up on the shell (it stopped answering): tear the transport down. */
+  abandon(info: SessionCloseInfo): void;
 }
 
 /** An event of `stream()`: a chunk of output, or last, the result. */
@@ -38,7 +67,15 @@ export type CommandEvent = OutputChunk | { type: 'result'; result: CommandResult
 export interface SessionOpenOptions {
   /** How long bash may take to answer the prelude. Default: 30 000 ms. */
   readyTimeoutMs?: number;
+  /** How timed-out and canceled commands are killed. Without it, they end the session instead. */
+  control?: SessionControl;
+  /** After a command exits with 137, ask the sandbox's cgroup whether the OOM killer acted. Default: false. */
+  detectOom?: boolean;
+  /** How long bash may take to come back after a command's processes were killed. Default: 2000 ms. */
+  interruptGraceMs?: number;
 }
+
+type Interruption = 'timeout' | 'abort';
 
 /** One command from framing to completion. */
 class InFlight {
@@ -46,9 +83,12 @@ class InFlight {
   readonly stderrScanner: SentinelScanner;
   readonly startedAt = performance.now();
   exitCode: number | null = null;
+  interrupted: Interruption | undefined;
+  readonly timers: NodeJS.Timeout[] = [];
 
   constructor(
     readonly id: string,
+    readonly task: number,
     readonly command: string,
     readonly output: CommandOutput | undefined,
     readonly resolve: (exitCode: number | null) => void,
@@ -65,15 +105,20 @@ class InFlight {
 
 export class Session {
   readonly #transport: ShellTransport;
+  readonly #options: SessionOpenOptions;
   readonly #queue = new PQueue({ concurrency: 1 });
   #current: InFlight | undefined;
   #closeInfo: SessionCloseInfo | undefined;
   #output: PassThrough | undefined;
   readonly #closedPromise: Promise<SessionCloseInfo>;
   #resolveClosed!: (info: SessionCloseInfo) => void;
+  #shellPid = 0;
+  #tasks = 0;
+  #oomKills: number | undefined;
 
-  private constructor(transport: ShellTransport) {
+  private constructor(transport: ShellTransport, options: SessionOpenOptions) {
     this.#transport = transport;
+    this.#options = options;
     this.#closedPromise = new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });
@@ -82,6 +127,8 @@ export class Session {
     // A write to a shell that just died fails with EPIPE; `closed` reports the death itself.
     transport.stdin.on('error', () => {});
     void transport.closed.then((info) => this.#onClosed(info));
+    this.#queue.on('active', () => transport.ref?.());
+    this.#queue.on('idle', () => transport.unref?.());
   }
 
   /**
@@ -90,25 +137,28 @@ export class Session {
    * @throws SessionClosedError if bash ends or does not answer in time.
    */
   static async open(transport: ShellTransport, options: SessionOpenOptions = {}): Promise<Session> {
-    const session = new Session(transport);
+    const session = new Session(transport, options);
     const readyId = uuidv4();
     const timeoutMs = options.readyTimeoutMs ?? 30_000;
     let timer: NodeJS.Timeout | undefined;
     try {
-      await new Promise<number | null>((resolve, reject) => {
-        session.#current = new InFlight(readyId, '(session prelude)', undefined, resolve, reject);
+      const pid = await new Promise<number | null>((resolve, reject) => {
+        session.#current = new InFlight(readyId, 0, '(session prelude)', undefined, resolve, reject);
         timer = setTimeout(
           () => reject(new SessionClosedError({ reason: 'transport-error', detail: `bash did not answer within ${timeoutMs} ms` })),
           timeoutMs,
         );
         session.#write(sessionPrelude(readyId));
       });
+      session.#shellPid = pid ?? 0;
+      if (options.detectOom) session.#oomKills = await session.#probeOom();
     } catch (error) {
       session.#current = undefined;
       throw error;
     } finally {
       clearTimeout(timer);
     }
+    transport.unref?.();
     return session;
   }
 
@@ -129,6 +179,11 @@ export class Session {
 
   get isClosed(): boolean {
     return this.#closeInfo !== undefined;
+  }
+
+  /** bash's process id, as bash sees it (in its container's PID namespace). */
+  get shellPid(): number {
+    return this.#shellPid;
   }
 
   /** Commands waiting to start (not counting the one running). */
@@ -182,40 +237,119 @@ export class Session {
   }
 
   #enqueue(command: string, options: RunOptions, onChunk: ((chunk: OutputChunk) => void) | undefined): Promise<CommandResult> {
-    if (typeof command !== 'string') return Promise.reject(new InvalidArgumentError('command', 'a string', command));
-    let frame: (id: string) => string;
+    let frame: (id: string, task: number) => string;
     try {
+      if (typeof command !== 'string') throw new InvalidArgumentError('command', 'a string', command);
+      checkRunOptions(options);
       const stdin = typeof options.stdin === 'string' ? Buffer.from(options.stdin) : options.stdin;
       frame = frameCommand(command, stdin);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#queue.add(() => this.#execute(command, frame, options, onChunk));
+    const { signal } = options;
+    let started = false;
+    const task = this.#queue.add(() => {
+      started = true;
+      return this.#execute(command, frame, options, onChunk);
+    });
+    if (!signal) return task;
+    // Not p-queue's own `signal`: it rejects a task that is already running, and moves the queue on
+    // while the shell is still busy with it. Here a running command is interrupted and resolves.
+    return new Promise<CommandResult>((resolve, reject) => {
+      const onAbort = () => {
+        if (!started) reject(new CommandCanceledError(command, { cause: signal.reason }));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      task.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
   }
 
   async #execute(
     command: string,
-    frame: (id: string) => string,
+    frame: (id: string, task: number) => string,
     options: RunOptions,
     onChunk: ((chunk: OutputChunk) => void) | undefined,
   ): Promise<CommandResult> {
     if (this.#closeInfo) throw new SessionClosedError(this.#closeInfo, { command });
-    const id = uuidv4();
+    if (options.signal?.aborted) throw new CommandCanceledError(command, { cause: options.signal.reason });
     const output = new CommandOutput(options, onChunk);
-    let inFlight!: InFlight;
-    const exitCode = await new Promise<number | null>((resolve, reject) => {
-      inFlight = new InFlight(id, command, output, resolve, reject);
-      this.#current = inFlight;
-      this.#write(frame(id));
-    });
+    const { exitCode, inFlight } = await this.#roundTrip(command, frame, output, options);
+    const oomKilled = exitCode === 137 && this.#options.detectOom === true && (await this.#oomKillerActed());
     const result: CommandResult = {
       command,
       exitCode: exitCode ?? 255,
-      ...output.texts(),
+      ...output.collect(),
       durationMs: performance.now() - inFlight.startedAt,
+      timedOut: inFlight.interrupted === 'timeout',
+      canceled: inFlight.interrupted === 'abort',
+      oomKilled,
     };
-    if (options.check && result.exitCode !== 0) throw new CommandFailedError(result);
+    if (options.check && (result.exitCode !== 0 || result.timedOut || result.canceled)) throw new CommandFailedError(result);
     return result;
+  }
+
+  /** Sends one framed command and waits for both sentinels, interrupting it on timeout or abort. */
+  async #roundTrip(
+    command: string,
+    frame: (id: string, task: number) => string,
+    output: CommandOutput | undefined,
+    options: Pick<RunOptions, 'timeoutMs' | 'signal'>,
+  ): Promise<{ exitCode: number | null; inFlight: InFlight }> {
+    let inFlight!: InFlight;
+    const { signal, timeoutMs } = options;
+    const onAbort = () => this.#interrupt(inFlight, 'abort');
+    try {
+      const exitCode = await new Promise<number | null>((resolve, reject) => {
+        inFlight = new InFlight(uuidv4(), ++this.#tasks, command, output, resolve, reject);
+        this.#current = inFlight;
+        if (timeoutMs !== undefined && timeoutMs !== Infinity) {
+          inFlight.timers.push(setTimeout(() => this.#interrupt(inFlight, 'timeout'), timeoutMs));
+        }
+        signal?.addEventListener('abort', onAbort, { once: true });
+        this.#write(frame(inFlight.id, inFlight.task));
+      });
+      return { exitCode, inFlight };
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      inFlight.timers.forEach(clearTimeout);
+    }
+  }
+
+  /** Kills a running command's processes through the control channel; gives the shell up if it stays busy. */
+  #interrupt(inFlight: InFlight, why: Interruption): void {
+    if (inFlight !== this.#current || inFlight.interrupted || inFlight.isComplete) return;
+    inFlight.interrupted = why;
+    const control = this.#options.control;
+    const graceMs = control ? (this.#options.interruptGraceMs ?? 2000) : 0;
+    inFlight.timers.push(setTimeout(() => this.#giveUp(inFlight), graceMs));
+    const target = { shellPid: this.#shellPid, task: inFlight.task, elapsedMs: performance.now() - inFlight.startedAt };
+    // A failed kill (e.g. no process slot left for it) is handled by the grace timer.
+    control?.interrupt(target).catch(() => {});
+  }
+
+  #giveUp(inFlight: InFlight): void {
+    if (inFlight !== this.#current || inFlight.isComplete) return;
+    const what = inFlight.interrupted === 'timeout' ? 'timed out' : 'was canceled';
+    const info: SessionCloseInfo = {
+      reason: 'unresponsive',
+      detail: `bash did not come back after the command ${what} and its processes were killed (bash itself was busy, e.g. a shell loop), so the sandbox was given up`,
+    };
+    this.#onClosed(info);
+    this.#options.control?.abandon(info);
+  }
+
+  /** The sandbox's OOM-kill count, or undefined when the cgroup does not say. */
+  async #probeOom(): Promise<number | undefined> {
+    const output = new CommandOutput({ maxOutputBytes: 4096 });
+    await this.#roundTrip('(oom probe)', frameCommand(OOM_PROBE), output, {});
+    return parseOomCount(output.collect().stdout);
+  }
+
+  async #oomKillerActed(): Promise<boolean> {
+    const before = this.#oomKills;
+    const after = await this.#probeOom().catch(() => undefined);
+    this.#oomKills = after;
+    return before !== undefined && after !== undefined && after > before;
   }
 
   #write(text: string): void {
@@ -258,9 +392,44 @@ export class Session {
         const held = scanner.isDone ? undefined : scanner.flush();
         if (held?.length) current.output?.add(stream, held);
       }
-      const texts = current.output?.texts();
-      current.reject(new SessionClosedError(info, { command: current.command, stdout: texts?.stdout, stderr: texts?.stderr }));
+      const texts = current.output?.collect();
+      current.reject(
+        new SessionClosedError(info, {
+          command: current.command,
+          stdout: texts?.stdout,
+          stderr: texts?.stderr,
+          timedOut: current.interrupted === 'timeout',
+          canceled: current.interrupted === 'abort',
+        }),
+      );
     }
     this.#output?.end();
+  }
+}
+
+const RUN_OPTION_NAMES = new Set(['stdin', 'check', 'stripAnsi', 'onStdout', 'onStderr', 'timeoutMs', 'signal', 'maxOutputBytes']);
+
+/** Checks `run()` options at the door, naming the option that is wrong. */
+export function checkRunOptions(options: RunOptions): void {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object', options);
+  for (const key of Object.keys(options)) {
+    if (!RUN_OPTION_NAMES.has(key)) throw new InvalidArgumentError(key, `not set: it is not an option of run() (known: ${[...RUN_OPTION_NAMES].join(', ')})`, (options as Record<string, unknown>)[key]);
+  }
+  const { timeoutMs, maxOutputBytes, signal, stdin } = options;
+  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0)) {
+    throw new InvalidArgumentError('timeoutMs', 'a positive number of milliseconds (or Infinity)', timeoutMs);
+  }
+  if (maxOutputBytes !== undefined && !(Number.isInteger(maxOutputBytes) && maxOutputBytes > 0)) {
+    throw new InvalidArgumentError('maxOutputBytes', 'a positive whole number of bytes', maxOutputBytes);
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('signal', 'an AbortSignal', signal);
+  if (stdin !== undefined && typeof stdin !== 'string' && !(stdin instanceof Uint8Array)) {
+    throw new InvalidArgumentError('stdin', 'a string or a Uint8Array', stdin);
+  }
+  for (const name of ['onStdout', 'onStderr'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') throw new InvalidArgumentError(name, 'a function', options[name]);
+  }
+  for (const name of ['check', 'stripAnsi'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'boolean') throw new InvalidArgumentError(name, 'a boolean', options[name]);
   }
 }

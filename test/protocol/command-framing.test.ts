@@ -15,7 +15,7 @@ const count = (haystack: string, needle: string): number => haystack.split(needl
  * Starts a real bash with SHELL_ARGV, writes `input` and closes its stdin, and resolves with
  * everything it printed once it exits (end of input ends the session: no sleeps, no polling).
  */
-function runBash(input: Buffer | string): Promise<{ stdout: Buffer; stderr: Buffer }> {
+function runBash(input: Buffer | string): Promise<{ stdout: Buffer; stderr: Buffer; pid: number }> {
   const [file, ...args] = SHELL_ARGV;
   const child = spawn(file as string, args, { env: { PATH: process.env.PATH, LC_ALL: 'C' }, stdio: 'pipe' });
   const stdout: Buffer[] = [];
@@ -25,17 +25,17 @@ function runBash(input: Buffer | string): Promise<{ stdout: Buffer; stderr: Buff
   child.stdin.end(input);
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', () => resolve({ stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) }));
+    child.on('close', () => resolve({ stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr), pid: child.pid as number }));
   });
 }
 
 /** A session: the prelude, the framed command as ID, then a plain `:` as NEXT to prove the shell goes on. */
-const session = (frame: (id: string) => string): string => sessionPrelude(READY) + frame(ID) + frameCommand(':')(NEXT);
+const session = (frame: (id: string, task: number) => string): string => sessionPrelude(READY) + frame(ID, 1) + frameCommand(':')(NEXT, 2);
 
-/** stdout of such a session, around the command's own output. */
-const wrapStdout = (output: Buffer | string, code: number): Buffer =>
+/** stdout of such a session, around the command's own output; the ready line carries bash's pid. */
+const wrapStdout = (output: Buffer | string, code: number, pid: number): Buffer =>
   Buffer.concat([
-    Buffer.from(`${SENTINEL_PREFIX}${READY} 0\n`),
+    Buffer.from(`${SENTINEL_PREFIX}${READY} ${pid}\n`),
     Buffer.from(output),
     Buffer.from(`${SENTINEL_PREFIX}${ID} ${code}\n${SENTINEL_PREFIX}${NEXT} 0\n`),
   ]);
@@ -78,7 +78,7 @@ describe('frameCommand + sessionPrelude in a real bash', () => {
       expect(count(out, `${SENTINEL_PREFIX}${ID}`)).toBe(1);
       expect(count(err, `${SENTINEL_PREFIX}${ID}`)).toBe(1);
       expect(out).toContain(`${SENTINEL_PREFIX}${ID} ${code}\n`);
-      expect(out).toBe(wrapStdout(stdout, code).toString('latin1'));
+      expect(out).toBe(wrapStdout(stdout, code, got.pid).toString('latin1'));
       expect(err.startsWith(`${SENTINEL_PREFIX}${READY}\n`)).toBe(true);
       expect(err.endsWith(`${SENTINEL_PREFIX}${ID}\n${SENTINEL_PREFIX}${NEXT}\n`)).toBe(true);
       if (stderr) expect(err).toMatch(stderr);
@@ -99,7 +99,7 @@ describe('frameCommand + sessionPrelude in a real bash', () => {
     async ({ command, stdin }) => {
       const got = await runBash(session(frameCommand(command, stdin)));
       const expected = command === 'cat' ? stdin : stdin.subarray(stdin.indexOf(0x0a) + 1);
-      expect(got.stdout).toEqual(wrapStdout(expected, 0));
+      expect(got.stdout).toEqual(wrapStdout(expected, 0, got.pid));
       expect(count(got.stderr.toString('latin1'), `${SENTINEL_PREFIX}${ID}\n`)).toBe(1);
     },
     TIMEOUT,
@@ -112,22 +112,23 @@ describe('frameCommand + sessionPrelude in a real bash', () => {
     async () => {
       const stdin = Buffer.from('-n no newline?');
       const got = await runBash(session(frameCommand('cat', stdin)));
-      expect(got.stdout).toEqual(wrapStdout(stdin, 0));
+      expect(got.stdout).toEqual(wrapStdout(stdin, 0, got.pid));
     },
     TIMEOUT,
   );
 
   it('survives stray bytes in the input before the prelude', async () => {
     const got = await runBash(`junk-without-newline${session(frameCommand('echo ok'))}`);
-    expect(got.stdout.toString()).toBe(wrapStdout('ok\n', 0).toString());
+    expect(got.stdout.toString()).toBe(wrapStdout('ok\n', 0, got.pid).toString());
   });
 });
 
 describe('frameCommand (pure)', () => {
   it('makes one short line per command, reusable with any id', () => {
     const frame = frameCommand('line1\nline2\r\n\techo "$x" \'y\'');
-    for (const id of [ID, NEXT]) {
-      const line = frame(id);
+    for (const [task, id] of [ID, NEXT].entries()) {
+      const line = frame(id, task);
+      expect(line).toContain(`__ds_t=${task} `);
       expect(line.endsWith(` ${id}\n`)).toBe(true);
       expect(line.slice(0, -1)).not.toMatch(/[\x00-\x1f\x7f]/);
     }
@@ -137,9 +138,9 @@ describe('frameCommand (pure)', () => {
     expect(() => frameCommand(command)).toThrow(InvalidArgumentError);
   });
 
-  it('starts the prelude with a newline and ends it with the ready call', () => {
+  it('starts the prelude with a newline and ends it with the ready sentinel, carrying $$', () => {
     const prelude = sessionPrelude(READY);
     expect(prelude.startsWith('\n')).toBe(true);
-    expect(prelude.endsWith(`${READY}\n`)).toBe(true);
+    expect(prelude.endsWith(`"${SENTINEL_PREFIX}${READY} $$" >&$__ds_o\n`)).toBe(true);
   });
 });

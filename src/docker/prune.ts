@@ -1,0 +1,125 @@
+/**
+ * prune(): removes the containers docker-shell left behind, i.e. labelled containers whose owner
+ * process is gone (crashed, SIGKILLed, or exited without `stop()` before the reaper could act).
+ */
+import { hostname } from 'node:os';
+import type Dockerode from 'dockerode';
+import { dockerError, resolveDocker, statusOf, type DockerConnection } from './docker-client.js';
+import { LABEL_MANAGED, LABEL_OWNER } from './labels.js';
+import { isProcessAlive, parseOwner } from './owner.js';
+
+/** Options of `prune()`. */
+export interface PruneOptions {
+  /** A dockerode instance or its connection options. Default: DOCKER_HOST, else the local socket. */
+  docker?: DockerConnection;
+  /**
+   * Remove every labelled container, whatever its owner: those of other hosts, those whose owner
+   * label is unreadable, and those of live processes, this one included (their runners break).
+   * Default: `false`.
+   */
+  all?: boolean;
+  /**
+   * Only consider containers that also carry all of these labels (e.g. the extra `labels` given to
+   * a DockerRunner). Default: every container labelled `dev.docker-shell.managed=true`.
+   */
+  labels?: Record<string, string>;
+  /**
+   * Stops the pruning: the listing is aborted, and no removal starts once it fires. The promise
+   * then rejects with `signal.reason`; containers removed before that stay removed.
+   */
+  signal?: AbortSignal;
+}
+
+/** Why `prune()` left a labelled container alone. */
+export type KeepReason =
+  /** The owner process on this host is alive (maybe this very process). */
+  | 'owner-alive'
+  /** The owner is on another host: whether it is alive cannot be checked from here. */
+  | 'other-host'
+  /** The owner label is missing or not `<hostname>:<pid>`. */
+  | 'unknown-owner';
+
+/** A labelled container that `prune()` kept. */
+export interface KeptContainer {
+  id: string;
+  /** The container's owner label, `<hostname>:<pid>`, if it has one. */
+  owner: string | undefined;
+  reason: KeepReason;
+}
+
+/** What `prune()` did. */
+export interface PruneResult {
+  /** Ids of the containers removed (including any that vanished on their own meanwhile). */
+  removed: string[];
+  /** The labelled containers left in place, each with why. */
+  kept: KeptContainer[];
+}
+
+/**
+ * Removes docker-shell's leftover containers: by default, those whose owner label names this host
+ * and a pid that no longer exists. Containers of live processes (this one included) and of other
+ * hosts are kept, and listed with why; `all: true` removes them too. Removal is forced (a running
+ * container is killed) and takes its anonymous volumes along.
+ *
+ * A pid that was reused by an unrelated process since the owner died looks alive: such a
+ * container is kept until that process is gone too (never a wrong removal, at worst a late one).
+ *
+ * @example
+ * import { prune } from 'docker-shell';
+ *
+ * const { removed, kept } = await prune();
+ * console.log(`removed ${removed.length}, kept ${kept.length}`);
+ * for (const { id, owner, reason } of kept) console.log(id.slice(0, 12), owner, reason);
+ *
+ * @throws DockerUnavailableError when no engine answers; DockerApiError when it refuses the listing
+ *   or a removal (a container already gone, or already being removed, is not an error).
+ */
+export async function prune(options: PruneOptions = {}): Promise<PruneResult> {
+  const docker = resolveDocker(options.docker);
+  const { signal } = options;
+  signal?.throwIfAborted();
+  const containers = await listLabelled(docker, options.labels ?? {}, signal);
+  const result: PruneResult = { removed: [], kept: [] };
+  const host = hostname();
+  for (const container of containers) {
+    const owner = container.Labels?.[LABEL_OWNER];
+    const reason = options.all ? undefined : keepReason(owner, host);
+    if (reason) {
+      result.kept.push({ id: container.Id, owner, reason });
+      continue;
+    }
+    signal?.throwIfAborted();
+    await removeContainer(docker, container.Id);
+    result.removed.push(container.Id);
+  }
+  return result;
+}
+
+/** Why a container with this owner label must be kept; undefined when its owner is gone. */
+function keepReason(owner: string | undefined, host: string): KeepReason | undefined {
+  const parsed = parseOwner(owner);
+  if (!parsed) return 'unknown-owner';
+  if (parsed.hostname !== host) return 'other-host';
+  return isProcessAlive(parsed.pid) ? 'owner-alive' : undefined;
+}
+
+async function listLabelled(docker: Dockerode, labels: Record<string, string>, signal: AbortSignal | undefined): Promise<Dockerode.ContainerInfo[]> {
+  const label = [`${LABEL_MANAGED}=true`, ...Object.entries(labels).map(([key, value]) => `${key}=${value}`)];
+  try {
+    return await docker.listContainers({ all: true, filters: { label }, abortSignal: signal });
+  } catch (error) {
+    // An aborted request fails with a socket error; the caller asked for the abort, so say that.
+    signal?.throwIfAborted();
+    throw dockerError(docker, 'list docker-shell containers', error);
+  }
+}
+
+async function removeContainer(docker: Dockerode, id: string): Promise<void> {
+  try {
+    await docker.getContainer(id).remove({ force: true, v: true });
+  } catch (error) {
+    // 404: already gone (its runner or a reaper got there first); 409: a removal is already under way.
+    const status = statusOf(error);
+    if (status !== 404 && status !== 409) throw dockerError(docker, `remove container ${id}`, error);
+  }
+}
