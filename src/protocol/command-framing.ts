@@ -62,10 +62,13 @@ export const TASK_VARIABLE = '__ds_t';
  * command ran `exec 0<...` itself.
  * `__ds_t=<task>` is in the environment of every program the command starts (and only those: it
  * does not stay in the shell), so they can be found and killed when it times out. The one-pass
- * loop around it is what the interrupt trap breaks out of.
+ * loop around it is what the interrupt trap breaks out of. The line starts with an empty one:
+ * after an `eval` syntax error inside a loop, bash misreads the first token of the next line
+ * (`for` is no longer a keyword, a top-level syntax error that ends the shell); an empty line
+ * takes that hit.
  */
 export function frameCommand(command: string, stdin?: Uint8Array): (id: string, task: number) => string {
   const input = stdin === undefined ? ' </dev/null' : ` < <(builtin printf '${printfFormat(stdin)}')`;
   const body = `\\eval ${ansiCQuote(command)}${input}; done; \\${DONE} `;
-  return (id, task) => `for __ds_l in 1; do ${TASK_VARIABLE}=${task} ${body}${id}\n`;
+  return (id, task) => `\nfor __ds_l in 1; do ${TASK_VARIABLE}=${task} ${body}${id}\n`;
 }

@@ -130,7 +130,9 @@ describe('frameCommand (pure)', () => {
       const line = frame(id, task);
       expect(line).toContain(`__ds_t=${task} `);
       expect(line.endsWith(` ${id}\n`)).toBe(true);
-      expect(line.slice(0, -1)).not.toMatch(/[\x00-\x1f\x7f]/);
+      // An empty line, then the frame on one line (see frameCommand on why the empty line).
+      expect(line.startsWith('\n')).toBe(true);
+      expect(line.slice(1, -1)).not.toMatch(/[\x00-\x1f\x7f]/);
     }
   });
 
