@@ -4,10 +4,11 @@
  *
  * Run: npm run demo   (or: npx tsx examples/chained.ts)
  */
-import { DockerRunner } from '../src/index.js';
+import { APT_CAPABILITIES, DockerRunner } from '../src/index.js';
 
-// apt-get needs the network and root; everything else about the sandbox stays at its defaults.
-const runner = new DockerRunner({ network: true, user: 'root', workdir: '/tmp' });
+// apt-get needs the network, root and a few capabilities back; the rest of the sandbox stays at its
+// hardened defaults (no other capabilities, no-new-privileges, memory/CPU/pids limits).
+const runner = new DockerRunner({ network: true, user: 'root', capAdd: APT_CAPABILITIES });
 runner.output.pipe(process.stdout);
 
 try {

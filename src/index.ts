@@ -2,16 +2,26 @@
  * docker-shell: a long-lived bash session in a hardened, throw-away Docker container.
  * This file is the whole public surface.
  */
-export { DockerRunner, type DockerRunnerOptions } from './docker/docker-runner.js';
+export { DEFAULT_TIMEOUT_MS, DockerRunner, type DockerRunnerOptions } from './docker/docker-runner.js';
+export { APT_CAPABILITIES, SANDBOX_DEFAULTS, parseBytes, type BindMount, type SandboxOptions } from './docker/sandbox-options.js';
 export { BASE_IMAGE, ensureImage, type EnsureImageOptions, type PullPolicy } from './docker/images.js';
 export type { DockerConnection } from './docker/docker-client.js';
 export { LABEL_MANAGED, LABEL_OWNER, LABEL_RUNNER } from './docker/labels.js';
 export { prune, type KeepReason, type KeptContainer, type PruneOptions, type PruneResult } from './docker/prune.js';
 export { REAPER_ENV, ensureReaper, type ReaperInfo } from './docker/reaper.js';
-export { Session, type CommandEvent, type ShellTransport, type SessionOpenOptions } from './session/session.js';
+export {
+  Session,
+  type ByteSource,
+  type CommandEvent,
+  type InterruptTarget,
+  type SessionControl,
+  type SessionOpenOptions,
+  type ShellTransport,
+} from './session/session.js';
 export { startLocalSession, type LocalSession, type LocalSessionOptions } from './session/local-bash.js';
 export type { CommandResult, OutputChunk, RunOptions } from './session/command-result.js';
 export {
+  CommandCanceledError,
   CommandFailedError,
   DockerApiError,
   DockerShellError,

@@ -38,7 +38,7 @@ export interface SandboxOptions {
   /** Docker runtime, e.g. `'runsc'` for gVisor (it must be registered with the engine). Default: the engine's. */
   runtime?: string;
   /** Capabilities to give back (all are dropped), e.g. `['CHOWN', 'SETUID', 'SETGID']` for apt as root. Default: none. */
-  capAdd?: string[];
+  capAdd?: readonly string[];
   /** Let setuid binaries and file capabilities raise privileges. Default: false (`no-new-privileges`). */
   allowPrivilegeEscalation?: boolean;
   /** Host paths to mount. Default: none. The Docker socket is refused: it is root on the host. */
@@ -63,6 +63,13 @@ export interface ResolvedSandbox {
   allowPrivilegeEscalation: boolean;
   mounts: Required<BindMount>[];
 }
+
+/**
+ * The capabilities `apt-get update` / `apt-get install` need as root (its download sandbox drops
+ * to the `_apt` user; dpkg sets owners and modes). Measured on Debian bookworm.
+ * @example new DockerRunner({ user: 'root', network: true, capAdd: APT_CAPABILITIES })
+ */
+export const APT_CAPABILITIES: readonly string[] = Object.freeze(['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETUID', 'SETGID']);
 
 export const SANDBOX_DEFAULTS = {
   user: '65534:65534',
