@@ -15,6 +15,7 @@ import { execInContainer } from './exec.js';
 import { BASE_IMAGE, ensureImage, type PullPolicy } from './images.js';
 import { runnerLabels } from './labels.js';
 import { SANDBOX_OPTION_NAMES, resolveSandbox, type ResolvedSandbox, type SandboxOptions } from './sandbox-options.js';
+import { ensureReaper } from './reaper.js';
 import { prepareWorkdir } from './workdir.js';
 
 /** Options of `new DockerRunner()`: the sandbox's confinement (hardened by default) and the runner's own. */
@@ -208,6 +209,8 @@ export class DockerRunner implements AsyncDisposable {
   }
 
   async #start(): Promise<this> {
+    // Before any container exists: the reaper removes this process's containers when it dies.
+    ensureReaper(this.#docker);
     const image = this.image;
     await ensureImage(this.#docker, image, { pull: this.#options.pull });
     try {
