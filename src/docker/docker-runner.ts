@@ -179,6 +179,8 @@ export class DockerRunner implements AsyncDisposable {
    */
   async close(): Promise<void> {
     if (this.#stopping) return this.#stopping;
+    // An idle session lets the process exit; closing is work the caller waits for.
+    this.#keepAlive();
     await this.#starting?.catch(() => {});
     const session = this.#session;
     if (session && !session.isClosed) {
@@ -253,6 +255,7 @@ export class DockerRunner implements AsyncDisposable {
   }
 
   async #stop(): Promise<void> {
+    this.#keepAlive();
     await this.#starting?.catch(() => {});
     const stopped: SessionCloseInfo = { reason: 'stopped', detail: 'the runner was stopped' };
     this.#session?.destroy(stopped);
@@ -271,6 +274,10 @@ export class DockerRunner implements AsyncDisposable {
       const status = statusOf(error);
       if (status !== 404 && status !== 409) throw dockerError(this.#docker, `remove container ${container.id}`, error);
     }
+  }
+
+  #keepAlive(): void {
+    (this.#socket as { ref?: () => void } | undefined)?.ref?.();
   }
 
   #stoppedError(): SessionClosedError {
