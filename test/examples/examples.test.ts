@@ -20,3 +20,16 @@ describe('examples/chained.ts', () => {
     expect(await labelledContainers()).toEqual(before);
   }, 300_000);
 });
+
+describe('examples/live-output.ts', () => {
+  it('prints each line with the time it arrived, spread over the command’s run', async () => {
+    const { stdout } = await run(tsx, ['examples/live-output.ts'], { cwd: root });
+    const lines = stdout.trim().split('\n');
+    const stamped = lines.filter((line) => /ms {2}step \d of 5$/.test(line));
+    expect(stamped.map((line) => line.replace(/^ *\d+ ms {2}/, ''))).toEqual([1, 2, 3, 4, 5].map((i) => `step ${i} of 5`));
+    const times = stamped.map((line) => Number(line.trim().split(' ')[0]));
+    // Each line reached Node after the one before it: the times strictly increase.
+    expect(times.every((time, i) => i === 0 || time > (times[i - 1] as number))).toBe(true);
+    expect(lines.at(-1)).toMatch(/^first line after \d+ ms, last after \d+ ms$/);
+  });
+});
