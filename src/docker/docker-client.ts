@@ -2,6 +2,9 @@
  * Turns the `docker` option into a dockerode instance, and engine failures into typed errors.
  * dockerode itself honours DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH when given no options.
  */
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { DockerApiError, DockerUnavailableError } from '../errors.js';
 
@@ -17,7 +20,14 @@ export function resolveDocker(connection: DockerConnection | undefined): Dockero
 export function describeAddress(docker: Dockerode): string {
   const modem = docker.modem as { socketPath?: unknown; protocol?: string; host?: string; port?: string | number };
   if (typeof modem.socketPath === 'string') return `unix://${modem.socketPath}`;
+  // docker-modem's default is a function: the user's rootless socket if it exists, else the system one.
+  if (typeof modem.socketPath === 'function') return `unix://${defaultSocket()}`;
   return `${modem.protocol ?? 'http'}://${modem.host ?? 'localhost'}:${modem.port ?? ''}`;
+}
+
+function defaultSocket(): string {
+  const user = join(homedir(), '.docker', 'run', 'docker.sock');
+  return existsSync(user) ? user : '/var/run/docker.sock';
 }
 
 const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
