@@ -18,7 +18,15 @@ export type ErrorCode =
   | 'ERR_DOCKER_UNAVAILABLE'
   | 'ERR_IMAGE_NOT_FOUND'
   | 'ERR_START_FAILED'
-  | 'ERR_INVALID_ARGUMENT';
+  | 'ERR_INVALID_ARGUMENT'
+  | 'ERR_IMAGE_BUILD'
+  | 'ERR_BASE_IMAGE_BUILD'
+  | 'ERR_FILE_NOT_FOUND'
+  | 'ERR_FILE_PERMISSION'
+  | 'ERR_FILE_TYPE'
+  | 'ERR_ARCHIVE_LIMIT'
+  | 'ERR_UNSAFE_ARCHIVE'
+  | 'ERR_FILE_TRANSFER';
 
 function isBranded(value: unknown, code: ErrorCode | undefined): boolean {
   if (typeof value !== 'object' || value === null) return false;
@@ -265,4 +273,261 @@ function describeValue(value: unknown): string {
   if (value === null || value === undefined) return String(value);
   if (typeof value === 'object') return `an object (${Object.prototype.toString.call(value)})`;
   return `${typeof value} ${String(value)}`;
+}
+
+/** Where a failed image build stopped, as far as the engine's output tells. */
+export interface ImageBuildFailure {
+  /** The failing instruction as the builder printed it (e.g. `RUN make`); undefined when no step had started. */
+  step: string | undefined;
+  /** Its number and the Dockerfile's step count (`Step 2/5`), when a step had started. */
+  stepNumber: number | undefined;
+  totalSteps: number | undefined;
+  /** The output lines of the failing step (the builder's own ` ---> ...` bookkeeping left out). */
+  log: string[];
+  /** The engine's error message. */
+  detail: string;
+  /** The exit code of a failing `RUN`, when the engine gave one. */
+  exitCode: number | undefined;
+}
+
+/**
+ * `buildImage()` failed: a step of the Dockerfile failed, or the engine refused the build (e.g. a
+ * Dockerfile syntax error). The message quotes the failing step and the last lines of its log;
+ * `log` has all of them (the last 2000).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await buildImage(docker, { tag: 'my/app:1', dockerfile });
+ * } catch (error) {
+ *   if (!(error instanceof ImageBuildError)) throw error;
+ *   console.error(`step ${error.stepNumber} (${error.step}) failed with exit code ${error.exitCode}:`);
+ *   console.error(error.log.join('\n'));
+ * }
+ * ```
+ */
+export class ImageBuildError extends DockerShellError implements ImageBuildFailure {
+  static override readonly code = 'ERR_IMAGE_BUILD' as const;
+  readonly tag: string;
+  readonly step: string | undefined;
+  readonly stepNumber: number | undefined;
+  readonly totalSteps: number | undefined;
+  readonly log: string[];
+  readonly detail: string;
+  readonly exitCode: number | undefined;
+
+  constructor(tag: string, failure: ImageBuildFailure, options?: ErrorOptions) {
+    const where =
+      failure.step === undefined
+        ? ''
+        : ` at step ${failure.stepNumber ?? '?'}/${failure.totalSteps ?? '?'} \`${describeCommand(failure.step)}\``;
+    const tail = failure.log.slice(-10);
+    const fromFailed = failure.step !== undefined && /^FROM\s/i.test(failure.step);
+    const advice = fromFailed
+      ? 'The FROM image is not present locally and the engine could not pull it: build or load it first ' +
+        '(the base image: `buildBaseImage()` or `npm run setup`).'
+      : failure.step === undefined
+        ? 'Fix the Dockerfile or the build options and build again.'
+        : 'Fix that step and build again (its whole log is on this error\'s `log`).';
+    super(
+      'ERR_IMAGE_BUILD',
+      `Building image ${tag} failed${where}: ${failure.detail}` +
+        (tail.length > 0 ? `\nLast lines of the step's log:\n${tail.map((line) => `  ${line}`).join('\n')}` : '') +
+        `\n${advice}`,
+      options,
+    );
+    this.tag = tag;
+    this.step = failure.step;
+    this.stepNumber = failure.stepNumber;
+    this.totalSteps = failure.totalSteps;
+    this.log = failure.log;
+    this.detail = failure.detail;
+    this.exitCode = failure.exitCode;
+  }
+}
+
+/** Why the offline base image could not be built. */
+export type BaseImageFailureReason =
+  /** debootstrap needs root (it creates device nodes and chowns files). */
+  | 'not-root'
+  /** debootstrap is not installed, and this is not root on Debian, where the script installs it. */
+  | 'no-debootstrap'
+  /** The `docker` command-line client, which imports the root filesystem, is not on the PATH. */
+  | 'no-docker-cli'
+  /** `bash`, which runs the script, is not on the PATH. */
+  | 'no-bash'
+  /** The script ran and failed (e.g. debootstrap could not reach the Debian mirror): see `log`. */
+  | 'script-failed';
+
+/**
+ * `buildBaseImage()` could not build the offline base image. `reason` says why; `log` holds the last
+ * lines the script printed (empty when a check failed before it ran).
+ *
+ * @example
+ * ```ts
+ * await buildBaseImage().catch((error) => {
+ *   if (error instanceof BaseImageBuildError && error.reason === 'not-root') console.error('run the setup as root');
+ *   throw error;
+ * });
+ * ```
+ */
+export class BaseImageBuildError extends DockerShellError {
+  static override readonly code = 'ERR_BASE_IMAGE_BUILD' as const;
+  readonly tag: string;
+  readonly reason: BaseImageFailureReason;
+  readonly exitCode: number | null;
+  readonly log: string[];
+
+  constructor(tag: string, reason: BaseImageFailureReason, context: { exitCode?: number | null; log?: string[] } = {}, options?: ErrorOptions) {
+    const why: Record<BaseImageFailureReason, string> = {
+      'not-root': 'debootstrap needs root (it creates device nodes and chowns files). Run it as root, e.g. `sudo npm run setup`',
+      'no-debootstrap':
+        'debootstrap is not installed. Install it (Debian/Ubuntu: `apt-get install debootstrap`) and run again as root',
+      'no-docker-cli':
+        'the `docker` command-line client is not on the PATH; the script imports the root filesystem with `docker import`. Install it (as root on Debian, `bash scripts/ensure-docker.sh` does)',
+      'no-bash': '`bash` is not on the PATH; the build script needs it',
+      'script-failed': `scripts/build-base-image.sh failed${context.exitCode === undefined || context.exitCode === null ? '' : ` with exit code ${context.exitCode}`}. Its last lines say why; fix that and run again`,
+    };
+    const tail = (context.log ?? []).slice(-10);
+    super(
+      'ERR_BASE_IMAGE_BUILD',
+      `Could not build the base image ${tag}: ${why[reason]}.` + (tail.length > 0 ? `\n${tail.map((line) => `  ${line}`).join('\n')}` : ''),
+      options,
+    );
+    this.tag = tag;
+    this.reason = reason;
+    this.exitCode = context.exitCode ?? null;
+    this.log = context.log ?? [];
+  }
+}
+
+/** Which side of a file transfer a path is on: inside the container, or on the host running Node. */
+export type FileSide = 'container' | 'host';
+
+function onSide(side: FileSide): string {
+  return side === 'container' ? 'in the container' : 'on the host';
+}
+
+/** A path given to a file transfer does not exist (Docker's 404, ENOENT inside or on the host). */
+export class FileNotFoundError extends DockerShellError {
+  static override readonly code = 'ERR_FILE_NOT_FOUND' as const;
+  readonly path: string;
+  readonly side: FileSide;
+
+  constructor(path: string, side: FileSide, options?: ErrorOptions) {
+    const advice =
+      side === 'container'
+        ? 'Check the path (relative container paths start at the sandbox working directory).'
+        : 'Check the local path.';
+    super('ERR_FILE_NOT_FOUND', `No such file or directory ${onSide(side)}: ${path}. ${advice}`, options);
+    this.path = path;
+    this.side = side;
+  }
+}
+
+/**
+ * A file transfer was refused: the sandbox user may not read or write the path, or its file system
+ * is read-only (`readOnly`). `detail` is the system's own message.
+ */
+export class FilePermissionError extends DockerShellError {
+  static override readonly code = 'ERR_FILE_PERMISSION' as const;
+  readonly path: string;
+  readonly side: FileSide;
+  readonly readOnly: boolean;
+  readonly detail: string;
+
+  constructor(path: string, side: FileSide, detail: string, readOnly: boolean, options?: ErrorOptions) {
+    const advice =
+      side === 'host'
+        ? 'Check the permissions of the local path.'
+        : readOnly
+          ? 'The root file system is read-only (`readOnly: true`): only /tmp and the working directory are writable.'
+          : 'Transfers act as the sandbox user: use a path that user may access (its working directory, /tmp), or `via: "archive"` to act as root like `docker cp`.';
+    super('ERR_FILE_PERMISSION', `Permission denied ${onSide(side)}: ${path}${readOnly ? ' (read-only file system)' : ''} (${detail}). ${advice}`, options);
+    this.path = path;
+    this.side = side;
+    this.readOnly = readOnly;
+    this.detail = detail;
+  }
+}
+
+/** A path is of the wrong kind for the call, e.g. `getFile()` of a directory or a FIFO. */
+export class FileTypeError extends DockerShellError {
+  static override readonly code = 'ERR_FILE_TYPE' as const;
+  readonly path: string;
+  readonly side: FileSide;
+  readonly expected: 'file' | 'directory';
+  /** What the path is instead, e.g. `'a directory'`, `'not a directory'`, `'a FIFO or device'`. */
+  readonly actual: string;
+
+  constructor(path: string, side: FileSide, expected: 'file' | 'directory', actual: string, options?: ErrorOptions) {
+    const advice = expected === 'file' ? 'Use getDirectory() / putDirectory() for directories.' : 'Use getFile() / putFile() for single files.';
+    super('ERR_FILE_TYPE', `${path} ${onSide(side)} is ${actual}, not a regular ${expected}. ${advice}`, options);
+    this.path = path;
+    this.side = side;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/**
+ * Reading from the container stopped at a limit: more bytes than `maxBytes` (`limit: 'bytes'`) or
+ * more entries than `maxEntries` (`limit: 'entries'`). The stream was destroyed; nothing more was read.
+ */
+export class ArchiveLimitError extends DockerShellError {
+  static override readonly code = 'ERR_ARCHIVE_LIMIT' as const;
+  readonly path: string;
+  readonly limit: 'bytes' | 'entries';
+  readonly limitBytes: number;
+  readonly limitEntries: number | undefined;
+
+  constructor(path: string, limit: 'bytes' | 'entries', limitBytes: number, limitEntries?: number, options?: ErrorOptions) {
+    const what = limit === 'bytes' ? `more than maxBytes (${limitBytes} bytes)` : `more than maxEntries (${limitEntries ?? '?'} entries)`;
+    super('ERR_ARCHIVE_LIMIT', `Stopped reading ${path} from the container: it is ${what}. Raise \`${limit === 'bytes' ? 'maxBytes' : 'maxEntries'}\` if that much is expected.`, options);
+    this.path = path;
+    this.limit = limit;
+    this.limitBytes = limitBytes;
+    this.limitEntries = limitEntries;
+  }
+}
+
+/**
+ * An archive coming out of the container has an entry that would land or point outside the
+ * destination (an absolute or `..` name, a link leading out, a path through a symlink) or is
+ * malformed. Nothing was written outside the destination.
+ */
+export class UnsafeArchiveError extends DockerShellError {
+  static override readonly code = 'ERR_UNSAFE_ARCHIVE' as const;
+  readonly path: string;
+  readonly entry: string;
+  readonly why: string;
+
+  constructor(path: string, entry: string, why: string, options?: ErrorOptions) {
+    super(
+      'ERR_UNSAFE_ARCHIVE',
+      `Refused the archive of ${path}: entry ${JSON.stringify(entry)} ${why}. Nothing was written outside the destination; ` +
+        "pass `onUnsafe: 'skip'` to leave such entries out (they are listed in the result's `skipped`).",
+      options,
+    );
+    this.path = path;
+    this.entry = entry;
+    this.why = why;
+  }
+}
+
+/** A file transfer failed for another reason (disk full, a tool missing in the image, the program failed). */
+export class FileTransferError extends DockerShellError {
+  static override readonly code = 'ERR_FILE_TRANSFER' as const;
+  readonly path: string;
+  readonly detail: string;
+
+  constructor(path: string, detail: string, options?: ErrorOptions) {
+    super(
+      'ERR_FILE_TRANSFER',
+      `Could not transfer ${path}: ${detail}. Transfers as a non-root user run sh, cat, mkdir, mv, chmod and wc (tar for directories) in the image.`,
+      options,
+    );
+    this.path = path;
+    this.detail = detail;
+  }
 }

@@ -4,7 +4,23 @@
  */
 export { DEFAULT_TIMEOUT_MS, DockerRunner, type DockerRunnerOptions } from './docker/docker-runner.js';
 export { APT_CAPABILITIES, SANDBOX_DEFAULTS, parseBytes, type BindMount, type SandboxOptions } from './docker/sandbox-options.js';
-export { BASE_IMAGE, ensureImage, type EnsureImageOptions, type PullPolicy } from './docker/images.js';
+export {
+  BASE_IMAGE,
+  BASE_IMAGE_SCRIPT,
+  buildBaseImage,
+  buildImage,
+  ensureImage,
+  type BuildBaseImageOptions,
+  type BuildBaseImageResult,
+  type BuildImageOptions,
+  type BuildImageResult,
+  type BuildProgressEvent,
+  type EnsureImageOptions,
+  type PullEvent,
+  type PullLayerEvent,
+  type PullPolicy,
+  type PullStatusEvent,
+} from './docker/images.js';
 export type { DockerConnection } from './docker/docker-client.js';
 export { LABEL_MANAGED, LABEL_OWNER, LABEL_RUNNER } from './docker/labels.js';
 export { prune, type KeepReason, type KeptContainer, type PruneOptions, type PruneResult } from './docker/prune.js';
@@ -30,6 +46,10 @@ export {
   InvalidArgumentError,
   SessionClosedError,
   StartFailedError,
+  ImageBuildError,
+  BaseImageBuildError,
+  type BaseImageFailureReason,
+  type ImageBuildFailure,
   type CloseReason,
   type ErrorCode,
   type SessionCloseInfo,
