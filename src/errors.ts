@@ -505,8 +505,10 @@ export class UnsafeArchiveError extends DockerShellError {
   constructor(path: string, entry: string, why: string, options?: ErrorOptions) {
     super(
       'ERR_UNSAFE_ARCHIVE',
-      `Refused the archive of ${path}: entry ${JSON.stringify(entry)} ${why}. Nothing was written outside the destination; ` +
-        "pass `onUnsafe: 'skip'` to leave such entries out (they are listed in the result's `skipped`).",
+      entry === ''
+        ? `Unsafe archive (${path}): it ${why}. Nothing was written outside the destination.`
+        : `Unsafe archive (${path}): entry ${JSON.stringify(entry)} ${why}. Nothing was written outside the destination; ` +
+            "pass `onUnsafe: 'skip'` to leave such entries out (they are listed in the result's `skipped`).",
       options,
     );
     this.path = path;

@@ -45,7 +45,18 @@ export async function attachShell(container: Dockerode.Container): Promise<Attac
   const closed = ended.then((error) => explainEnd(container, error));
   // An idle runner must not keep the process alive; a running command must.
   const net = socket as Partial<Pick<Socket, 'ref' | 'unref'>>;
-  return { transport: { stdin: socket, stdout, stderr, closed, ref: () => net.ref?.(), unref: () => net.unref?.() }, socket };
+  const transport = {
+    stdin: socket,
+    stdout,
+    stderr,
+    closed,
+    ref: () => net.ref?.(),
+    unref: () => net.unref?.(),
+    // Not reading the connection backs up into Docker and blocks the command's writes.
+    pause: () => socket.pause(),
+    resume: () => socket.resume(),
+  };
+  return { transport, socket };
 }
 
 /** Asks the engine why the shell's connection ended: exit status, signal, OOM, removal, or unknown. */
@@ -91,7 +102,24 @@ export function describeState(state: Dockerode.ContainerInspectInfo['State']): S
   return { reason: 'shell-exited', detail: `bash exited with status ${exitCode}`, exitCode, signal: null };
 }
 
-const SIGNALS: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 6: 'SIGABRT', 9: 'SIGKILL', 13: 'SIGPIPE', 15: 'SIGTERM' };
+const SIGNALS: Record<number, string> = {
+  1: 'SIGHUP',
+  2: 'SIGINT',
+  3: 'SIGQUIT',
+  4: 'SIGILL',
+  6: 'SIGABRT',
+  7: 'SIGBUS',
+  8: 'SIGFPE',
+  9: 'SIGKILL',
+  10: 'SIGUSR1',
+  11: 'SIGSEGV',
+  12: 'SIGUSR2',
+  13: 'SIGPIPE',
+  14: 'SIGALRM',
+  15: 'SIGTERM',
+  24: 'SIGXCPU',
+  25: 'SIGXFSZ',
+};
 function signalName(n: number): string {
   return SIGNALS[n] ?? `signal ${n}`;
 }

@@ -32,7 +32,8 @@ export function sessionPrelude(readyId: string): string {
     'exec {__ds_o}>&1 {__ds_e}>&2',
     // stderr's marker goes first: by the time stdout's arrives, stderr's usually has too. The
     // function returns the command's status, so the next command's `$?` is what it would be.
-    `${DONE}() { builtin local __ds_s=$?; builtin echo "${SENTINEL_PREFIX}$1" >&$__ds_e; builtin echo "${SENTINEL_PREFIX}$1 $__ds_s" >&$__ds_o; return $__ds_s; }`,
+    // `enable` first: a command may have disabled a builtin (`enable -n echo`) the sentinel needs.
+    `${DONE}() { __ds_s=$?; builtin enable echo return; builtin echo "${SENTINEL_PREFIX}$1" >&$__ds_e; builtin echo "${SENTINEL_PREFIX}$1 $__ds_s" >&$__ds_o; return $__ds_s; }`,
     OOM_PROBE_FUNCTION,
     // Interrupting a command sends bash SIGUSR2: the trap breaks out of every loop up to the
     // frame's own, so the rest of the command is skipped (2>/dev/null: between commands it is a no-op).

@@ -64,7 +64,14 @@ export async function startLocalSession(options: LocalSessionOptions = {}): Prom
     abandon: () => void child.kill('SIGKILL'),
   };
   const session = await Session.open(
-    { stdin: child.stdin, stdout: child.stdout, stderr: child.stderr, closed },
+    {
+      stdin: child.stdin,
+      stdout: child.stdout,
+      stderr: child.stderr,
+      closed,
+      pause: () => (child.stdout.pause(), child.stderr.pause()),
+      resume: () => (child.stdout.resume(), child.stderr.resume()),
+    },
     { control, ...options },
   );
   return {

@@ -40,6 +40,9 @@ export interface ShellTransport {
   ref?(): void;
   /** Let the process exit while the session is idle (optional). */
   unref?(): void;
+  /** Stop reading from the shell until `resume()`: its writes then block (optional). */
+  pause?(): void;
+  resume?(): void;
 }
 
 /** Which command to kill, for `SessionControl.interrupt`. */
@@ -76,6 +79,9 @@ export interface SessionOpenOptions {
 }
 
 type Interruption = 'timeout' | 'abort';
+
+/** However slow the kill channel, a timed-out command ends by then: 15 s. */
+const INTERRUPT_CAP_MS = 15_000;
 
 /** One command from framing to completion. */
 class InFlight {
@@ -115,6 +121,8 @@ export class Session {
   #shellPid = 0;
   #tasks = 0;
   #oomKills: number | undefined;
+  /** Who holds the transport paused: the output readable, slow stream() consumers. */
+  readonly #pausedBy = new Set<object>();
 
   private constructor(transport: ShellTransport, options: SessionOpenOptions) {
     this.#transport = transport;
@@ -217,15 +225,37 @@ export class Session {
    * The iteration throws what `run()` would reject with.
    */
   stream(command: string, options: RunOptions = {}): AsyncIterableIterator<CommandEvent> {
-    const events = new EventQueue<CommandEvent>();
+    // A consumer slower than the shell holds the shell back instead of filling memory.
+    const holder = {};
+    const events = new EventQueue<CommandEvent>({ onPressure: (full) => this.#hold(holder, full) });
     this.#enqueue(command, options, (chunk) => events.push(chunk)).then(
       (result) => {
         events.push({ type: 'result', result });
         events.end();
       },
       (error: unknown) => events.end(error, true),
-    );
+    ).finally(() => this.#hold(holder, false));
     return events;
+  }
+
+  /** Pauses the transport while anyone holds it; resumes when the last lets go. */
+  #hold(holder: object, held: boolean): void {
+    const wasPaused = this.#pausedBy.size > 0;
+    if (held) this.#pausedBy.add(holder);
+    else this.#pausedBy.delete(holder);
+    const paused = this.#pausedBy.size > 0;
+    if (paused !== wasPaused) {
+      if (paused) this.#transport.pause?.();
+      else this.#transport.resume?.();
+    }
+  }
+
+  /** Writes to the session-wide readable, holding the shell back while its reader is behind. */
+  #emit(chunk: Buffer): void {
+    const output = this.#output;
+    if (!output || output.write(chunk) || this.#pausedBy.has(output)) return;
+    this.#hold(output, true);
+    output.once('drain', () => this.#hold(output, false));
   }
 
   /**
@@ -277,7 +307,7 @@ export class Session {
     const oomKilled = exitCode === 137 && this.#options.detectOom === true && (await this.#oomKillerActed());
     const result: CommandResult = {
       command,
-      exitCode: exitCode ?? 255,
+      exitCode: reportedExitCode(exitCode, inFlight.interrupted),
       ...output.collect(),
       durationMs: performance.now() - inFlight.startedAt,
       timedOut: inFlight.interrupted === 'timeout',
@@ -320,11 +350,16 @@ export class Session {
     if (inFlight !== this.#current || inFlight.interrupted || inFlight.isComplete) return;
     inFlight.interrupted = why;
     const control = this.#options.control;
-    const graceMs = control ? (this.#options.interruptGraceMs ?? 2000) : 0;
-    inFlight.timers.push(setTimeout(() => this.#giveUp(inFlight), graceMs));
+    const graceMs = this.#options.interruptGraceMs ?? 2000;
+    // The grace period starts once the kill has run: a slow `docker exec` must not use it up.
+    const startGrace = () => {
+      if (inFlight === this.#current && !inFlight.isComplete) inFlight.timers.push(setTimeout(() => this.#giveUp(inFlight), graceMs));
+    };
+    if (!control) return void startGrace();
+    inFlight.timers.push(setTimeout(() => this.#giveUp(inFlight), INTERRUPT_CAP_MS));
     const target = { shellPid: this.#shellPid, task: inFlight.task, elapsedMs: performance.now() - inFlight.startedAt };
-    // A failed kill (e.g. no process slot left for it) is handled by the grace timer.
-    control?.interrupt(target).catch(() => {});
+    // A kill that fails (e.g. no process slot left for it) is judged by the grace period too.
+    control.interrupt(target).catch(() => {}).finally(startGrace);
   }
 
   #giveUp(inFlight: InFlight): void {
@@ -360,18 +395,18 @@ export class Session {
     const current = this.#current;
     const scanner = current && (stream === 'stdout' ? current.stdoutScanner : current.stderrScanner);
     if (!current || !scanner || scanner.isDone) {
-      this.#output?.write(chunk);
+      this.#emit(chunk);
       return;
     }
     const result: ScanResult = scanner.push(chunk);
     for (const piece of result.output) {
       if (!current.output) continue;
       current.output.add(stream, piece);
-      this.#output?.write(piece);
+      this.#emit(piece);
     }
     if (!result.done) return;
     if (stream === 'stdout') current.exitCode = result.done.exitCode;
-    if (result.done.rest.length > 0) this.#output?.write(result.done.rest);
+    if (result.done.rest.length > 0) this.#emit(result.done.rest);
     if (current.isComplete) {
       this.#current = undefined;
       current.resolve(current.exitCode);
@@ -405,6 +440,17 @@ export class Session {
     }
     this.#output?.end();
   }
+}
+
+/**
+ * An interrupted command never reports success: a loop in bash broken by the interrupt ends with
+ * whatever `$?` was, often 0. Then it is 124 for a timeout (as GNU `timeout` says) or 130 for a
+ * cancel (as Ctrl-C); a killed program's own status (137) stands.
+ */
+function reportedExitCode(exitCode: number | null, interrupted: Interruption | undefined): number {
+  const code = exitCode ?? 255;
+  if (code !== 0 || !interrupted) return code;
+  return interrupted === 'timeout' ? 124 : 130;
 }
 
 const RUN_OPTION_NAMES = new Set(['stdin', 'check', 'stripAnsi', 'onStdout', 'onStderr', 'timeoutMs', 'signal', 'maxOutputBytes']);
