@@ -22,6 +22,28 @@ export {
   type PullStatusEvent,
 } from './docker/images.js';
 export type { DockerConnection } from './docker/docker-client.js';
+export {
+  DEFAULT_MAX_DIRECTORY_BYTES,
+  DEFAULT_MAX_ENTRIES,
+  DEFAULT_MAX_FILE_BYTES,
+  extractArchive,
+  getDirectory,
+  getFile,
+  getFileStream,
+  putDirectory,
+  putFile,
+  type ExtractLimits,
+  type ExtractOptions,
+  type ExtractResult,
+  type FileAccessOptions,
+  type GetDirectoryOptions,
+  type GetFileOptions,
+  type PutOptions,
+  type SkippedEntry,
+  type TransferResult,
+  type TransferRoute,
+  type UnsafeEntryPolicy,
+} from './docker/files.js';
 export { LABEL_MANAGED, LABEL_OWNER, LABEL_RUNNER } from './docker/labels.js';
 export { prune, type KeepReason, type KeptContainer, type PruneOptions, type PruneResult } from './docker/prune.js';
 export { REAPER_ENV, ensureReaper, type ReaperInfo } from './docker/reaper.js';
@@ -37,6 +59,13 @@ export {
 export { startLocalSession, type LocalSession, type LocalSessionOptions } from './session/local-bash.js';
 export type { CommandResult, OutputChunk, RunOptions } from './session/command-result.js';
 export {
+  ArchiveLimitError,
+  FileNotFoundError,
+  FilePermissionError,
+  FileTransferError,
+  FileTypeError,
+  UnsafeArchiveError,
+  type FileSide,
   CommandCanceledError,
   CommandFailedError,
   DockerApiError,

@@ -12,6 +12,17 @@ import { attachShell } from './attach-transport.js';
 import { containerSpec } from './container-spec.js';
 import { dockerError, resolveDocker, statusOf, type DockerConnection } from './docker-client.js';
 import { execInContainer } from './exec.js';
+import {
+  getDirectory,
+  getFile,
+  getFileStream,
+  putDirectory,
+  putFile,
+  type GetDirectoryOptions,
+  type GetFileOptions,
+  type PutOptions,
+  type TransferResult,
+} from './files.js';
 import { BASE_IMAGE, ensureImage, type PullPolicy } from './images.js';
 import { runnerLabels } from './labels.js';
 import { SANDBOX_OPTION_NAMES, resolveSandbox, type ResolvedSandbox, type SandboxOptions } from './sandbox-options.js';
@@ -173,6 +184,50 @@ export class DockerRunner implements AsyncDisposable {
   }
 
   /**
+   * Puts bytes (a Buffer) or a local file (a path string) at `path` in the sandbox; relative paths
+   * are under the workdir. What is put belongs to the sandbox user.
+   * @throws FilePermissionError (e.g. a read-only root), FileTypeError, FileTransferError
+   * @example await runner.putFile('input.txt', Buffer.from('hello\n'));
+   */
+  async putFile(path: string, source: Uint8Array | string, options: PutOptions = {}): Promise<TransferResult> {
+    return putFile(await this.#fileContainer(), path, source, { ...this.#fileOptions(), ...options });
+  }
+
+  /**
+   * Copies a local directory tree into the sandbox at `containerDir`.
+   * @example await runner.putDirectory('./images', 'inputs');
+   */
+  async putDirectory(localDir: string, containerDir: string, options: PutOptions = {}): Promise<TransferResult> {
+    return putDirectory(await this.#fileContainer(), localDir, containerDir, { ...this.#fileOptions(), ...options });
+  }
+
+  /**
+   * Reads a file of the sandbox, with the sandbox user's permissions, bounded by `maxBytes`
+   * (default 256 MiB).
+   * @throws FileNotFoundError, FilePermissionError, FileTypeError (a directory), ArchiveLimitError
+   * @example const bytes = await runner.getFile('thumbs/a.jpg');
+   */
+  async getFile(path: string, options: GetFileOptions = {}): Promise<Buffer> {
+    return getFile(await this.#fileContainer(), path, { ...this.#fileOptions(), ...options });
+  }
+
+  /** Like `getFile`, as a stream of the file's bytes (bounded the same way). */
+  async getFileStream(path: string, options: GetFileOptions = {}): Promise<Readable> {
+    return getFileStream(await this.#fileContainer(), path, { ...this.#fileOptions(), ...options });
+  }
+
+  /**
+   * Copies a directory of the sandbox to `localDir` on the host. The archive is treated as hostile:
+   * nothing is written outside `localDir`, no link out of it is followed or made, devices are
+   * skipped, and it stops at `maxBytes` (default 1 GiB) / `maxEntries` (100 000).
+   * @throws UnsafeArchiveError, ArchiveLimitError, FileNotFoundError, FilePermissionError
+   * @example await runner.getDirectory('thumbs', './out/thumbs');
+   */
+  async getDirectory(containerDir: string, localDir: string, options: GetDirectoryOptions = {}): Promise<TransferResult> {
+    return getDirectory(await this.#fileContainer(), containerDir, localDir, { ...this.#fileOptions(), ...options });
+  }
+
+  /**
    * Ends the session gracefully: waits for queued commands, then closes bash's input (the attach
    * connection is half-closed), so bash exits by itself, and removes the container.
    * Use `stop()` to end at once.
@@ -274,6 +329,15 @@ export class DockerRunner implements AsyncDisposable {
       const status = statusOf(error);
       if (status !== 404 && status !== 409) throw dockerError(this.#docker, `remove container ${container.id}`, error);
     }
+  }
+
+  async #fileContainer(): Promise<Dockerode.Container> {
+    await this.start();
+    return this.#container as Dockerode.Container;
+  }
+
+  #fileOptions(): PutOptions {
+    return { workdir: this.#sandbox.workdir, user: this.#sandbox.user, owner: this.#sandbox.owner };
   }
 
   #keepAlive(): void {

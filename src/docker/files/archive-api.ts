@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
-import { DockerShellError, FileNotFoundError, FilePermissionError, FileTypeError } from '../../errors.js';
+import { DockerShellError, FileNotFoundError, FilePermissionError, FileTransferError, FileTypeError } from '../../errors.js';
 import { dockerError, statusOf } from '../docker-client.js';
 
 /** What Docker says about a path (`X-Docker-Container-Path-Stat`); `mode` is a Go `os.FileMode`. */
@@ -23,10 +23,12 @@ const GO_DIR = 0x80000000;
 const GO_SYMLINK = 1 << 27;
 const GO_SPECIAL = (1 << 26) | (1 << 25) | (1 << 24) | (1 << 21) | (1 << 19); // device, pipe, socket, char device, irregular
 
+/** True when Docker's stat says directory. */
 export function isDirectoryStat(stat: PathStat): boolean {
   return (stat.mode & GO_DIR) !== 0;
 }
 
+/** True when Docker's stat says symlink (`linkTarget` is then its target, resolved in the container). */
 export function isSymlinkStat(stat: PathStat): boolean {
   return (stat.mode & GO_SYMLINK) !== 0;
 }
@@ -84,9 +86,12 @@ export async function putArchiveStream(container: Dockerode.Container, dir: stri
   try {
     await container.putArchive(tar as unknown as NodeJS.ReadableStream, { path: dir, noOverwriteDirNonDir: true, abortSignal: controller.signal });
   } catch (error) {
-    throw tarError ?? archiveError(container, target, 'write', error);
+    // A local file that could not be read (typed by the packer) explains the abort; a tar stream
+    // that failed only because Docker stopped reading does not explain Docker's answer.
+    if (tarError instanceof DockerShellError) throw tarError;
+    throw archiveError(container, target, 'write', error);
   }
-  if (tarError !== undefined) throw tarError;
+  if (tarError !== undefined) throw tarError instanceof DockerShellError ? tarError : new FileTransferError(target, String((tarError as Error)?.message ?? tarError), { cause: tarError });
 }
 
 /**

@@ -5,7 +5,8 @@ import { chmod, link, lstat, rm, symlink, utimes } from 'node:fs/promises';
 import { sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import tar, { type Header } from 'tar-stream';
-import { ArchiveLimitError, DockerShellError, FileNotFoundError, FilePermissionError, FileTransferError, FileTypeError, UnsafeArchiveError } from '../../errors.js';
+import { ArchiveLimitError, DockerShellError, FileTransferError, UnsafeArchiveError } from '../../errors.js';
+import { hostError, isFsError } from './host-errors.js';
 import { entryParts, unsafeSymlinkTarget } from './entry-names.js';
 import { HostTree, UnsafePathError } from './host-tree.js';
 import { feedParser } from './tar-feed.js';
@@ -186,28 +187,7 @@ async function drain(entry: AsyncIterable<unknown>): Promise<void> {
 /** A failure as the caller should see it: ours as they are, the host's typed, the parser's as a malformed archive. */
 function extractionError(label: string, destDir: string, error: unknown, parserError: Error | undefined): Error {
   if (error instanceof DockerShellError || error instanceof TypeError) return error;
-  // Node's file system errors carry the system call that failed.
-  if ((error as NodeJS.ErrnoException | null)?.syscall !== undefined) return hostError(destDir, error);
+  if (isFsError(error)) return hostError(destDir, error);
   const cause = parserError ?? (error as Error);
   return new UnsafeArchiveError(label, '', `is not a well-formed tar archive (${cause?.message ?? String(cause)})`, { cause });
-}
-
-/** A host file system error, typed and naming the path. */
-export function hostError(path: string, error: unknown): Error {
-  const errno = error as NodeJS.ErrnoException;
-  const where = errno.path ?? path;
-  switch (errno.code) {
-    case 'ENOENT':
-      return new FileNotFoundError(where, 'host', { cause: error });
-    case 'EACCES':
-    case 'EPERM':
-      return new FilePermissionError(where, 'host', errno.message, false, { cause: error });
-    case 'EROFS':
-      return new FilePermissionError(where, 'host', errno.message, true, { cause: error });
-    case 'ENOTDIR':
-    case 'EEXIST':
-      return new FileTypeError(where, 'host', 'directory', 'not a directory (or has a parent that is not)', { cause: error });
-  }
-  if (error instanceof DockerShellError) return error;
-  return new FileTransferError(where, errno.message ?? String(error), { cause: error });
 }

@@ -28,7 +28,8 @@ import { feedParser } from './tar-feed.js';
  * `FilePermissionError` (on the default exec route: the sandbox user may not read it) or
  * `FileTypeError` (a directory, FIFO or device); with `ArchiveLimitError` at once when the file is
  * known to be larger than `maxBytes` (default 256 MiB). The stream errors with `ArchiveLimitError`
- * if more than `maxBytes` arrive anyway (a growing file); destroying it stops the transfer.
+ * if more than `maxBytes` arrive anyway (a growing file). Read it to the end or destroy it: until
+ * then the transfer holds a connection and a process in the container.
  * @example
  * const stream = await getFileStream(container, 'out.log', { workdir: '/home/sandbox', user: '65534:65534' });
  * stream.pipe(createWriteStream('out.log'));

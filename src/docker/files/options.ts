@@ -46,7 +46,7 @@ export interface PutOptions extends FileAccessOptions {
    * route what is put always belongs to `user`.
    */
   owner?: { uid: number; gid: number };
-  /** Mode of a file put from bytes. Default: 0o644. Files and directories from disk keep theirs. */
+  /** Mode of the file `putFile()` writes. Default: the local file's permission bits, or 0o644 for bytes. `putDirectory()` keeps the modes from disk. */
   mode?: number;
 }
 

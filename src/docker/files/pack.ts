@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import tar, { type Header } from 'tar-stream';
 import { FileTypeError } from '../../errors.js';
-import { hostError } from './extract.js';
+import { hostError } from './host-errors.js';
 import type { TransferResult } from './options.js';
 
 /** One entry to put. Names are relative to where the archive is extracted. */

@@ -9,7 +9,7 @@ import type Dockerode from 'dockerode';
 import { FileTypeError, InvalidArgumentError } from '../../errors.js';
 import { isDirectoryStat, isSymlinkStat, putArchiveStream, statPath } from './archive-api.js';
 import { PUT_DIRECTORY, PUT_FILE } from './exec-scripts.js';
-import { hostError } from './extract.js';
+import { hostError } from './host-errors.js';
 import { localFile, packItems, walkLocal, type LocalFile, type PackItem } from './pack.js';
 import { archiveOwner, containerPath, emptyResult, fileMode, hostPath, type PutOptions, type TransferResult } from './options.js';
 import { routeFor, runPutScript } from './route.js';

@@ -3,7 +3,9 @@
  */
 import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
+import { DockerShellError, FileTransferError } from '../../errors.js';
 import { engineError, onTmpfs, tmpfsMounts } from './archive-api.js';
+import { hostError, isFsError } from './host-errors.js';
 import { execFailure } from './exec-scripts.js';
 import { startExec, type ExecProcess } from './exec-process.js';
 import { preferredRoute, type FileAccessOptions, type TransferRoute } from './options.js';
@@ -32,8 +34,9 @@ export function startScript(
 }
 
 /**
- * Runs a put script to its end, feeding `stdin`. A failure to read `stdin` (a typed host error) wins
- * over what the script says about it; a non-zero exit becomes the script's typed error.
+ * Runs a put script to its end, feeding `stdin`. A failure to read what is put (a local file) wins
+ * over what the script then says; otherwise a non-zero exit becomes the script's typed error (when
+ * the script fails early, feeding it fails too, with a mere "stream closed").
  */
 export async function runPutScript(
   container: Dockerode.Container,
@@ -48,6 +51,8 @@ export async function runPutScript(
   process.stdout.resume();
   const { exitCode, stderr } = await process.exited;
   const feedError = process.stdinError();
-  if (feedError) throw feedError;
+  if (feedError instanceof DockerShellError) throw feedError;
+  if (isFsError(feedError)) throw hostError(feedError.path ?? path, feedError);
   if (exitCode !== 0) throw execFailure(path, exitCode, stderr, expected);
+  if (feedError) throw new FileTransferError(path, `sending the data failed (${feedError.message})`, { cause: feedError });
 }
