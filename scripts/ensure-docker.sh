@@ -200,7 +200,9 @@ if gvisor_manageable && gvisor_prepare; then gvisor_ready=true; fi
 if ! pgrep -x dockerd >/dev/null 2>&1; then
   say "starting dockerd (log: $DOCKERD_LOG)"
   mkdir -p "$(dirname "$DOCKERD_LOG")"
-  nohup dockerd >>"$DOCKERD_LOG" 2>&1 </dev/null &
+  # Its own session: killing the caller's process group (a finished CI step, a test runner) must
+  # not take the engine down with it.
+  setsid nohup dockerd >>"$DOCKERD_LOG" 2>&1 </dev/null &
   disown || true
 fi
 
