@@ -2,6 +2,10 @@
  * The examples run as a user runs them (a child process via tsx), on the real engine.
  */
 import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { imageSize } from 'image-size';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { labelledContainers } from '../helpers/docker.js';
@@ -32,4 +36,22 @@ describe('examples/live-output.ts', () => {
     expect(times.every((time, i) => i === 0 || time > (times[i - 1] as number))).toBe(true);
     expect(lines.at(-1)).toMatch(/^first line after \d+ ms, last after \d+ ms$/);
   });
+});
+
+describe('examples/image-pipeline.ts', () => {
+  it('puts inputs in, thumbnails them to 120px in a sandbox with no network, and takes the results out', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'pipeline-test-'));
+    try {
+      const { stdout } = await run(tsx, ['examples/image-pipeline.ts', out], { cwd: root, maxBuffer: 64 * 1024 * 1024 });
+      expect(stdout).toMatch(/inputs\/input-1\.ppm PPM 640x480/);
+      // Checked again here, from the files the example left on the host.
+      const thumbs = (await readdir(join(out, 'thumbs'))).sort();
+      expect(thumbs).toEqual(['input-1.jpg', 'input-2.jpg', 'input-3.jpg', 'input-4.jpg']);
+      const sizes = await Promise.all(thumbs.map(async (name) => imageSize(await readFile(join(out, 'thumbs', name)))));
+      expect(sizes.map(({ width, height }) => `${width}x${height}`)).toEqual(['120x90', '60x120', '120x120', '120x30']);
+      expect(imageSize(await readFile(join(out, 'contact-sheet.jpg')))).toMatchObject({ width: 256, height: 256, type: 'jpg' });
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
