@@ -13,10 +13,11 @@ import Dockerode from 'dockerode';
 import { DockerRunner } from '../src/docker/docker-runner.js';
 import { startLocalSession } from '../src/session/local-bash.js';
 import type { CommandResult } from '../src/session/command-result.js';
+import { positiveIntegerFromEnv } from './lib/env.js';
 
 const RESULTS_FILE = new URL('./results/faults.json', import.meta.url);
-const FLOOD_BYTES = Number(process.env.FLOOD_BYTES ?? 1024 ** 3);
-const KILL_ROUNDS = Number(process.env.KILL_ROUNDS ?? 5);
+const FLOOD_BYTES = positiveIntegerFromEnv('FLOOD_BYTES', 1024 ** 3);
+const KILL_ROUNDS = positiveIntegerFromEnv('KILL_ROUNDS', 5);
 const MiB = 1024 ** 2;
 
 interface FloodFigures {

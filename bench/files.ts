@@ -22,17 +22,10 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { DockerRunner } from '../src/docker/docker-runner.js';
 import { getFile, getFileStream, putFile, type PutOptions } from '../src/docker/files.js';
+import { positiveIntegerFromEnv } from './lib/env.js';
 
 const execFileAsync = promisify(execFile);
 const RESULTS_FILE = new URL('./results/files.json', import.meta.url);
-
-function positiveIntegerFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
 
 async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');

@@ -25,6 +25,7 @@ import { resolveSandbox } from '../src/docker/sandbox-options.js';
 import { DockerFrameDecoder } from '../src/protocol/docker-frames.js';
 import type { CommandResult } from '../src/session/command-result.js';
 import { startLocalSession } from '../src/session/local-bash.js';
+import { positiveIntegerFromEnv } from './lib/env.js';
 
 const RESULTS_FILE = new URL('./results/round-trip.json', import.meta.url);
 const FAST_WARMUP = 200;
@@ -59,14 +60,6 @@ function readConfig(): Config {
     iterations: positiveIntegerFromEnv('BENCH_ITERATIONS', 2000),
     execIterations: positiveIntegerFromEnv('BENCH_EXEC_ITERATIONS', 200),
   };
-}
-
-function positiveIntegerFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
 }
 
 // --- measuring -------------------------------------------------------------------------------------
