@@ -26,7 +26,11 @@ export type ErrorCode =
   | 'ERR_FILE_TYPE'
   | 'ERR_ARCHIVE_LIMIT'
   | 'ERR_UNSAFE_ARCHIVE'
-  | 'ERR_FILE_TRANSFER';
+  | 'ERR_FILE_TRANSFER'
+  | 'ERR_POOL_QUEUE_FULL'
+  | 'ERR_POOL_ACQUIRE_TIMEOUT'
+  | 'ERR_POOL_ACQUIRE_CANCELED'
+  | 'ERR_POOL_CLOSED';
 
 function isBranded(value: unknown, code: ErrorCode | undefined): boolean {
   if (typeof value !== 'object' || value === null) return false;
@@ -531,5 +535,61 @@ export class FileTransferError extends DockerShellError {
     );
     this.path = path;
     this.detail = detail;
+  }
+}
+
+/**
+ * `RunnerPool.acquire()` / `run()` was refused at once: every runner the pool may have (`max`) is
+ * busy or on its way to another caller, and `maxWaiting` callers are already waiting.
+ */
+export class PoolQueueFullError extends DockerShellError {
+  static override readonly code = 'ERR_POOL_QUEUE_FULL' as const;
+  readonly maxWaiting: number;
+
+  constructor(maxWaiting: number) {
+    super(
+      'ERR_POOL_QUEUE_FULL',
+      `The runner pool's wait queue is full: all runners are busy and ${maxWaiting} callers are already waiting (maxWaiting: ${maxWaiting}). ` +
+        'Retry later or shed load, or raise the pool\'s `max` or `maxWaiting`.',
+    );
+    this.maxWaiting = maxWaiting;
+  }
+}
+
+/** No runner of the pool became free within the acquire timeout; the caller no longer waits. */
+export class PoolAcquireTimeoutError extends DockerShellError {
+  static override readonly code = 'ERR_POOL_ACQUIRE_TIMEOUT' as const;
+  readonly timeoutMs: number;
+
+  constructor(timeoutMs: number) {
+    super(
+      'ERR_POOL_ACQUIRE_TIMEOUT',
+      `No runner of the pool became free within ${timeoutMs} ms; the request left the wait queue and took no runner. ` +
+        'Raise `timeoutMs` / `acquireTimeoutMs`, raise the pool\'s `max`, or make jobs shorter.',
+    );
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The `signal` passed to `RunnerPool.acquire()` / `run()` was aborted before a runner was handed out. */
+export class PoolAcquireCanceledError extends DockerShellError {
+  static override readonly code = 'ERR_POOL_ACQUIRE_CANCELED' as const;
+
+  constructor(options?: ErrorOptions) {
+    super(
+      'ERR_POOL_ACQUIRE_CANCELED',
+      'The wait for a runner of the pool was canceled by its signal; no runner was taken and the job did not run. ' +
+        'Submit it again with a fresh signal if it is still wanted.',
+      options,
+    );
+  }
+}
+
+/** The runner pool was closed (`close()` / `await using`): it hands out no more runners. */
+export class PoolClosedError extends DockerShellError {
+  static override readonly code = 'ERR_POOL_CLOSED' as const;
+
+  constructor() {
+    super('ERR_POOL_CLOSED', 'The runner pool is closed: it hands out no more runners. Create a new RunnerPool to run more jobs.');
   }
 }

@@ -83,3 +83,7 @@ export {
   type ErrorCode,
   type SessionCloseInfo,
 } from './errors.js';
+export { RunnerPool } from './pool/runner-pool.js';
+export { POOL_DEFAULTS, type AcquireOptions, type PoolPolicy, type RunnerPoolOptions } from './pool/pool-options.js';
+export type { PoolEvents, PoolListener, PoolStats } from './pool/pool-stats.js';
+export { PoolAcquireCanceledError, PoolAcquireTimeoutError, PoolClosedError, PoolQueueFullError } from './errors.js';

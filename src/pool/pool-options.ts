@@ -1,0 +1,129 @@
+/**
+ * Options of `new RunnerPool()` and of `acquire()`, their defaults, and their validation at the door.
+ */
+import { DockerRunner, type DockerRunnerOptions } from '../docker/docker-runner.js';
+import { InvalidArgumentError } from '../errors.js';
+
+/** What happens to a runner once its job is done. */
+export type PoolPolicy =
+  /** Stop it and start a fresh one in the background: no job sees another's files or shell state. */
+  | 'destroy'
+  /** Run `reset`, then hand it out again: faster, for trusted workloads only. */
+  | 'reuse';
+
+/** Options of `new RunnerPool()`. */
+export interface RunnerPoolOptions {
+  /** Options of every runner the pool starts (image, sandbox limits, docker connection...). Default: `{}`. */
+  runner?: DockerRunnerOptions;
+  /** Runners kept warm: started and idle, ready to hand out (runners being started count). Default: 0. */
+  min?: number;
+  /** Most runners at once, idle, busy and starting together (runners being removed not counted). Default: 4. */
+  max?: number;
+  /** Idle runners above `min` are stopped after being idle this long. Default: 30 000 ms; `Infinity` for never. */
+  idleTimeoutMs?: number;
+  /** Most callers waiting for a runner beyond those a starting runner will serve; more are refused with `PoolQueueFullError`. Default: 100. */
+  maxWaiting?: number;
+  /** `'destroy'` (default): a runner serves one job. `'reuse'`: `reset`, then serve the next job. */
+  policy?: PoolPolicy;
+  /**
+   * With `policy: 'reuse'`, run after each job before the runner is handed out again; if it throws,
+   * times out or the runner died, the runner is destroyed instead. Default: none (state carries over).
+   * @example reset: (runner) => runner.run('cd ~ && rm -rf ~/* ~/.[!.]* 2>/dev/null; true', { check: true }).then(() => {})
+   */
+  reset?: (runner: DockerRunner) => Promise<void>;
+  /** How long `reset` may take before the runner is destroyed instead. Default: 30 000 ms. */
+  resetTimeoutMs?: number;
+  /** Default `timeoutMs` of `acquire()` / `run()`. Default: `Infinity` (wait as long as it takes). */
+  acquireTimeoutMs?: number;
+}
+
+/** Options of `RunnerPool.acquire()` and `run()`. */
+export interface AcquireOptions {
+  /** Aborting it while waiting rejects with `PoolAcquireCanceledError` and leaves the queue. */
+  signal?: AbortSignal;
+  /** Longest wait for a runner, then `PoolAcquireTimeoutError`. Default: the pool's `acquireTimeoutMs`. */
+  timeoutMs?: number;
+}
+
+export interface ResolvedPoolOptions {
+  runner: DockerRunnerOptions;
+  min: number;
+  max: number;
+  idleTimeoutMs: number;
+  maxWaiting: number;
+  policy: PoolPolicy;
+  reset: ((runner: DockerRunner) => Promise<void>) | undefined;
+  resetTimeoutMs: number;
+  acquireTimeoutMs: number;
+}
+
+export const POOL_DEFAULTS = {
+  min: 0,
+  max: 4,
+  idleTimeoutMs: 30_000,
+  maxWaiting: 100,
+  policy: 'destroy',
+  resetTimeoutMs: 30_000,
+  acquireTimeoutMs: Infinity,
+} as const satisfies Partial<ResolvedPoolOptions>;
+
+const OPTION_NAMES = new Set(['runner', 'min', 'max', 'idleTimeoutMs', 'maxWaiting', 'policy', 'reset', 'resetTimeoutMs', 'acquireTimeoutMs']);
+
+function count(name: string, value: unknown, fallback: number, least: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < least) {
+    throw new InvalidArgumentError(name, `an integer >= ${least}`, value);
+  }
+  return value;
+}
+
+/** Node's timers fire at once beyond this. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** A duration in ms: a positive finite number, or Infinity. */
+export function duration(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || Number.isNaN(value) || value <= 0 || (Number.isFinite(value) && value > MAX_TIMER_MS)) {
+    throw new InvalidArgumentError(name, `a positive number of milliseconds up to ${MAX_TIMER_MS} (or Infinity)`, value);
+  }
+  return value;
+}
+
+/** Checks every option and fills in defaults. @throws InvalidArgumentError naming the option. */
+export function resolvePoolOptions(options: RunnerPoolOptions): ResolvedPoolOptions {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object', options);
+  for (const key of Object.keys(options)) {
+    if (!OPTION_NAMES.has(key)) {
+      throw new InvalidArgumentError(key, `not set: it is not an option of RunnerPool (known: ${[...OPTION_NAMES].join(', ')})`, (options as Record<string, unknown>)[key]);
+    }
+  }
+  const runner = options.runner ?? {};
+  if (typeof runner !== 'object' || runner === null) throw new InvalidArgumentError('runner', 'an object of DockerRunner options', runner);
+  new DockerRunner(runner); // validates the runner options now (no side effect until start())
+  const max = count('max', options.max, POOL_DEFAULTS.max, 1);
+  const min = count('min', options.min, POOL_DEFAULTS.min, 0);
+  if (min > max) throw new InvalidArgumentError('min', `at most \`max\` (${max})`, min);
+  const policy = options.policy ?? POOL_DEFAULTS.policy;
+  if (policy !== 'destroy' && policy !== 'reuse') throw new InvalidArgumentError('policy', "'destroy' or 'reuse'", policy);
+  if (options.reset !== undefined && typeof options.reset !== 'function') throw new InvalidArgumentError('reset', 'a function (runner) => Promise<void>', options.reset);
+  if (options.reset !== undefined && policy !== 'reuse') throw new InvalidArgumentError('reset', "used with policy: 'reuse' only (a destroyed runner needs no reset); set policy: 'reuse'", options.reset);
+  return {
+    runner: { ...runner },
+    min,
+    max,
+    idleTimeoutMs: duration('idleTimeoutMs', options.idleTimeoutMs, POOL_DEFAULTS.idleTimeoutMs),
+    maxWaiting: count('maxWaiting', options.maxWaiting, POOL_DEFAULTS.maxWaiting, 0),
+    policy,
+    reset: options.reset,
+    resetTimeoutMs: duration('resetTimeoutMs', options.resetTimeoutMs, POOL_DEFAULTS.resetTimeoutMs),
+    acquireTimeoutMs: duration('acquireTimeoutMs', options.acquireTimeoutMs, POOL_DEFAULTS.acquireTimeoutMs),
+  };
+}
+
+/** Checks `acquire()` options. @throws InvalidArgumentError naming the option. */
+export function resolveAcquireOptions(options: AcquireOptions, fallbackTimeoutMs: number): { signal: AbortSignal | undefined; timeoutMs: number } {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object', options);
+  const { signal } = options;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('signal', 'an AbortSignal', signal);
+  return { signal, timeoutMs: duration('timeoutMs', options.timeoutMs, fallbackTimeoutMs) };
+}
