@@ -13,6 +13,12 @@ export async function labelledContainers(image?: string): Promise<string[]> {
   return list.map((c) => c.Id);
 }
 
+/** Ids of docker-shell's containers that also carry `label=true`: one test file's own. */
+export async function containersLabelled(label: string): Promise<string[]> {
+  const list = await docker.listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=true`, `${label}=true`] } });
+  return list.map((c) => c.Id);
+}
+
 /**
  * Creates (does not start) a container of the base image with exactly these labels, as a stand-in
  * for a runner's container whose owner is whoever the labels say. Returns its id.

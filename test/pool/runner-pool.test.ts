@@ -13,12 +13,18 @@ import {
   PoolQueueFullError,
 } from '../../src/errors.js';
 import { RunnerPool, type PoolStats, type RunnerPoolOptions } from '../../src/index.js';
-import { docker, labelledContainers } from '../helpers/docker.js';
+import { containersLabelled, docker } from '../helpers/docker.js';
 
 const pools: RunnerPool[] = [];
 
+// Every runner of these tests carries this label, so checks see only this file's containers (one
+// still being removed by an earlier file must not fail them).
+const TEST_LABEL = 'dev.docker-shell.test-pool';
+const labelledContainers = (): Promise<string[]> => containersLabelled(TEST_LABEL);
+
 function pool(options: RunnerPoolOptions): RunnerPool {
-  const made = new RunnerPool(options);
+  const runner = { ...options.runner, labels: { ...options.runner?.labels, [TEST_LABEL]: 'true' } };
+  const made = new RunnerPool({ ...options, runner });
   pools.push(made);
   return made;
 }
