@@ -15,7 +15,6 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -26,6 +25,7 @@ import { RunnerPool } from '../src/pool/runner-pool.js';
 import type { CommandResult } from '../src/session/command-result.js';
 import { startLocalSession } from '../src/session/local-bash.js';
 import { positiveIntegerFromEnv } from './lib/env.js';
+import { benchEnvironment } from './lib/environment.js';
 
 const RESULTS_FILE = new URL('./results/pool.json', import.meta.url);
 const POOL_JOBS = positiveIntegerFromEnv('POOL_JOBS', 100);
@@ -389,12 +389,8 @@ async function main(): Promise<void> {
   const heapPerRunnerKiB = ((memory.heapWithRunnersMiB - memory.heapBeforeMiB) * 1024) / IDLE_RUNNERS;
   console.log(`per idle runner: ${memory.perRunnerKiB.toFixed(0)} KiB of RSS, ${heapPerRunnerKiB.toFixed(0)} KiB of JS heap; ${memory.answered}/${IDLE_RUNNERS} answered \`true\` (target: all ${IDLE_RUNNERS} held without errors)`);
 
-  const version = await docker.version();
   const json = {
-    date: new Date().toISOString(),
-    node: process.version,
-    cpus: availableParallelism(),
-    dockerServerVersion: version.Version,
+    ...(await benchEnvironment(docker)),
     config: { POOL_JOBS, IDLE_RUNNERS, THROUGHPUT_BYTES, THROUGHPUT_ROUNDS, COLD_ROUNDS, JOB_CONCURRENCY, COMMANDS_PER_JOB, IDLE_START_CONCURRENCY, POOLED_PAUSE_MS },
     throughput,
     starts: { ...starts, runnerColdMedianMs: coldMedian, dockerRunMedianMs: dockerRunMedian, pooledMedianMs: pooledMedian },

@@ -14,7 +14,6 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { promisify } from 'node:util';
 import Dockerode from 'dockerode';
@@ -26,6 +25,7 @@ import { DockerFrameDecoder } from '../src/protocol/docker-frames.js';
 import type { CommandResult } from '../src/session/command-result.js';
 import { startLocalSession } from '../src/session/local-bash.js';
 import { positiveIntegerFromEnv } from './lib/env.js';
+import { benchEnvironment } from './lib/environment.js';
 
 const RESULTS_FILE = new URL('./results/round-trip.json', import.meta.url);
 const FAST_WARMUP = 200;
@@ -225,12 +225,8 @@ function medianOf(results: PathResult[], path: string): number {
 }
 
 async function writeResults(docker: Dockerode, config: Config, results: PathResult[], checks: Record<string, number>): Promise<void> {
-  const version = await docker.version();
   const json = {
-    date: new Date().toISOString(),
-    node: process.version,
-    cpus: availableParallelism(),
-    dockerServerVersion: version.Version,
+    ...(await benchEnvironment(docker)),
     iterations: { fast: config.iterations, exec: config.execIterations },
     warmup: { fast: FAST_WARMUP, exec: EXEC_WARMUP },
     paths: results,
