@@ -30,7 +30,8 @@ export type ErrorCode =
   | 'ERR_POOL_QUEUE_FULL'
   | 'ERR_POOL_ACQUIRE_TIMEOUT'
   | 'ERR_POOL_ACQUIRE_CANCELED'
-  | 'ERR_POOL_CLOSED';
+  | 'ERR_POOL_CLOSED'
+  | 'ERR_POOL_UNAVAILABLE';
 
 function isBranded(value: unknown, code: ErrorCode | undefined): boolean {
   if (typeof value !== 'object' || value === null) return false;
@@ -591,5 +592,34 @@ export class PoolClosedError extends DockerShellError {
 
   constructor() {
     super('ERR_POOL_CLOSED', 'The runner pool is closed: it hands out no more runners. Create a new RunnerPool to run more jobs.');
+  }
+}
+
+/** One endpoint of a pool that is out of rotation, and the failure that took it out. */
+export interface EndpointFailure {
+  /** The endpoint's name (its `name` option, else its address). */
+  name: string;
+  /** Why it was taken out: the failed ping or start (e.g. a `DockerUnavailableError`). */
+  error: unknown;
+}
+
+/**
+ * No Docker endpoint of the runner pool answers: every one is out of rotation. Raised at once by
+ * `acquire()` / `run()` and given to callers that were waiting, rather than letting them hang; the
+ * pool keeps probing and serves again as soon as one endpoint answers.
+ */
+export class PoolUnavailableError extends DockerShellError {
+  static override readonly code = 'ERR_POOL_UNAVAILABLE' as const;
+  readonly endpoints: EndpointFailure[];
+
+  constructor(endpoints: EndpointFailure[], probeIntervalMs: number) {
+    const why = endpoints.map(({ name, error }) => `${name}: ${error instanceof Error ? error.message : String(error)}`).join('; ');
+    super(
+      'ERR_POOL_UNAVAILABLE',
+      `No Docker endpoint of the runner pool answers (${why}). Start or reconnect the engine(s); ` +
+        `the pool probes them every ${probeIntervalMs} ms and serves again as soon as one answers.`,
+      { cause: endpoints[0]?.error },
+    );
+    this.endpoints = endpoints;
   }
 }

@@ -256,6 +256,20 @@ export class DockerRunner implements AsyncDisposable {
     return this.#stopping;
   }
 
+  /**
+   * Ends the session at once as if its connection broke, for a caller that knows the engine stopped
+   * answering (RunnerPool does this for an endpoint it found dead): running and queued commands
+   * reject with `SessionClosedError` (reason `'transport-error'`, the given `detail`) without waiting
+   * on the engine; then the container is removed like `stop()` does, once the engine answers.
+   * Idempotent, and a no-op after `stop()`.
+   * @example await runner.abandon('the Docker host build-2 stopped answering');
+   */
+  abandon(detail: string): Promise<void> {
+    if (typeof detail !== 'string') return Promise.reject(new InvalidArgumentError('detail', 'a string saying why', detail));
+    this.#stopping ??= this.#stop({ reason: 'transport-error', detail });
+    return this.#stopping;
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }
@@ -310,12 +324,13 @@ export class DockerRunner implements AsyncDisposable {
     };
   }
 
-  async #stop(): Promise<void> {
+  async #stop(info: SessionCloseInfo = { reason: 'stopped', detail: 'the runner was stopped' }): Promise<void> {
     this.#keepAlive();
+    // Commands end now, even when the engine does not answer (a start under way waits for it).
+    this.#session?.destroy(info);
+    this.#resolveClosed(info);
     await this.#starting?.catch(() => {});
-    const stopped: SessionCloseInfo = { reason: 'stopped', detail: 'the runner was stopped' };
-    this.#session?.destroy(stopped);
-    this.#resolveClosed(stopped);
+    this.#session?.destroy(info);
     await this.#teardown();
   }
 

@@ -3,6 +3,7 @@
  */
 import { DockerRunner, type DockerRunnerOptions } from '../docker/docker-runner.js';
 import { InvalidArgumentError } from '../errors.js';
+import { resolveEndpoints, type Endpoint, type PoolEndpoint } from './endpoints.js';
 
 /** What happens to a runner once its job is done. */
 export type PoolPolicy =
@@ -15,9 +16,24 @@ export type PoolPolicy =
 export interface RunnerPoolOptions {
   /** Options of every runner the pool starts (image, sandbox limits, docker connection...). Default: `{}`. */
   runner?: DockerRunnerOptions;
+  /**
+   * Docker engines to spread runners over, each with a `weight` (share of new runners) and a
+   * `capacity` (most runners on it). One that stops answering is taken out of rotation (its busy
+   * runners' commands reject with `SessionClosedError`) and put back once it answers a ping.
+   * Default: one endpoint, `runner.docker` (which must then be left unset).
+   * @example endpoints: [{ name: 'local', capacity: 4 }, { name: 'build-2', docker: { host: '10.0.0.2', port: 2376, ca, cert, key }, weight: 2 }]
+   */
+  endpoints?: PoolEndpoint[];
+  /** How often endpoints are pinged: those out of rotation, and those with runners. Default: 2 000 ms. */
+  probeIntervalMs?: number;
+  /** A ping slower than this counts as failed; two in a row take the endpoint out. Default: 3 000 ms. */
+  probeTimeoutMs?: number;
   /** Runners kept warm: started and idle, ready to hand out (runners being started count). Default: 0. */
   min?: number;
-  /** Most runners at once, idle, busy and starting together (runners being removed not counted). Default: 4. */
+  /**
+   * Most runners at once, idle, busy and starting together (runners being removed not counted).
+   * Default: the sum of the endpoints' capacities when each has one, else 4.
+   */
   max?: number;
   /** Idle runners above `min` are stopped after being idle this long. Default: 30 000 ms; `Infinity` for never. */
   idleTimeoutMs?: number;
@@ -47,6 +63,9 @@ export interface AcquireOptions {
 
 export interface ResolvedPoolOptions {
   runner: DockerRunnerOptions;
+  endpoints: Endpoint[];
+  probeIntervalMs: number;
+  probeTimeoutMs: number;
   min: number;
   max: number;
   idleTimeoutMs: number;
@@ -65,9 +84,11 @@ export const POOL_DEFAULTS = {
   policy: 'destroy',
   resetTimeoutMs: 30_000,
   acquireTimeoutMs: Infinity,
+  probeIntervalMs: 2_000,
+  probeTimeoutMs: 3_000,
 } as const satisfies Partial<ResolvedPoolOptions>;
 
-const OPTION_NAMES = new Set(['runner', 'min', 'max', 'idleTimeoutMs', 'maxWaiting', 'policy', 'reset', 'resetTimeoutMs', 'acquireTimeoutMs']);
+const OPTION_NAMES = new Set(['runner', 'endpoints', 'probeIntervalMs', 'probeTimeoutMs', 'min', 'max', 'idleTimeoutMs', 'maxWaiting', 'policy', 'reset', 'resetTimeoutMs', 'acquireTimeoutMs']);
 
 function count(name: string, value: unknown, fallback: number, least: number): number {
   if (value === undefined) return fallback;
@@ -100,15 +121,21 @@ export function resolvePoolOptions(options: RunnerPoolOptions): ResolvedPoolOpti
   const runner = options.runner ?? {};
   if (typeof runner !== 'object' || runner === null) throw new InvalidArgumentError('runner', 'an object of DockerRunner options', runner);
   new DockerRunner(runner); // validates the runner options now (no side effect until start())
-  const max = count('max', options.max, POOL_DEFAULTS.max, 1);
+  const endpoints = resolveEndpoints(options.endpoints, runner.docker);
+  const capacity = endpoints.reduce((sum, endpoint) => sum + endpoint.capacity, 0);
+  const max = count('max', options.max, options.endpoints && Number.isFinite(capacity) ? capacity : POOL_DEFAULTS.max, 1);
   const min = count('min', options.min, POOL_DEFAULTS.min, 0);
   if (min > max) throw new InvalidArgumentError('min', `at most \`max\` (${max})`, min);
+  if (min > capacity) throw new InvalidArgumentError('min', `at most the endpoints' total capacity (${capacity})`, min);
   const policy = options.policy ?? POOL_DEFAULTS.policy;
   if (policy !== 'destroy' && policy !== 'reuse') throw new InvalidArgumentError('policy', "'destroy' or 'reuse'", policy);
   if (options.reset !== undefined && typeof options.reset !== 'function') throw new InvalidArgumentError('reset', 'a function (runner) => Promise<void>', options.reset);
   if (options.reset !== undefined && policy !== 'reuse') throw new InvalidArgumentError('reset', "used with policy: 'reuse' only (a destroyed runner needs no reset); set policy: 'reuse'", options.reset);
   return {
     runner: { ...runner },
+    endpoints,
+    probeIntervalMs: duration('probeIntervalMs', options.probeIntervalMs, POOL_DEFAULTS.probeIntervalMs),
+    probeTimeoutMs: duration('probeTimeoutMs', options.probeTimeoutMs, POOL_DEFAULTS.probeTimeoutMs),
     min,
     max,
     idleTimeoutMs: duration('idleTimeoutMs', options.idleTimeoutMs, POOL_DEFAULTS.idleTimeoutMs),

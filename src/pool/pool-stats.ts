@@ -1,6 +1,7 @@
 /**
  * What a RunnerPool reports: a stats snapshot, and a tiny typed listener list for its events.
  */
+import type { EndpointStatus } from './endpoints.js';
 
 /** A snapshot of a pool's runners and callers. */
 export interface PoolStats {
@@ -16,6 +17,8 @@ export interface PoolStats {
   started: number;
   /** Started runners removed since (total): after a job, idle timeout, died while idle, `close()`. */
   destroyed: number;
+  /** Each Docker endpoint: in rotation or not, and its runners. */
+  endpoints: EndpointStatus[];
 }
 
 /** Events of a RunnerPool and their payloads. */
@@ -24,13 +27,15 @@ export interface PoolEvents {
   stats: PoolStats;
   /** A runner failed to start, or to be removed. A waiting caller gets a start failure as its rejection too. */
   error: unknown;
+  /** An endpoint was taken out of rotation (`up: false`, with the `error`) or put back (`up: true`). */
+  endpoint: EndpointStatus;
 }
 
 export type PoolListener<E extends keyof PoolEvents> = (payload: PoolEvents[E]) => void;
 
 /** Listeners per event. A listener that throws does not disturb the pool: its error is rethrown asynchronously. */
 export class PoolListeners {
-  readonly #listeners: { [E in keyof PoolEvents]: Set<PoolListener<E>> } = { stats: new Set(), error: new Set() };
+  readonly #listeners: { [E in keyof PoolEvents]: Set<PoolListener<E>> } = { stats: new Set(), error: new Set(), endpoint: new Set() };
 
   on<E extends keyof PoolEvents>(event: E, listener: PoolListener<E>): void {
     this.#listeners[event].add(listener);

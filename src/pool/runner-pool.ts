@@ -2,13 +2,17 @@
  * RunnerPool: started DockerRunners kept warm and handed out one job at a time.
  */
 import { DockerRunner } from '../docker/docker-runner.js';
-import { InvalidArgumentError, PoolAcquireCanceledError, PoolClosedError, PoolQueueFullError } from '../errors.js';
+import { DockerShellError, DockerUnavailableError, InvalidArgumentError, PoolAcquireCanceledError, PoolClosedError, PoolQueueFullError, PoolUnavailableError } from '../errors.js';
+import { isEndpointFailure, pickEndpoint, spareCapacity, type Endpoint } from './endpoints.js';
 import { resolveAcquireOptions, resolvePoolOptions, type AcquireOptions, type ResolvedPoolOptions, type RunnerPoolOptions } from './pool-options.js';
 import { PoolListeners, type PoolEvents, type PoolListener, type PoolStats } from './pool-stats.js';
 import { WaiterQueue, type Waiter } from './waiters.js';
 
 /** Longest liveness check of a runner at hand-out before it counts as dead. */
 const HAND_OUT_CHECK_MS = 5_000;
+
+/** Longest wait for a container's removal in `close()`: an engine that stopped answering must not hang it. */
+const REMOVAL_WAIT_MS = 10_000;
 
 /**
  * A pool of started runners: keeps `min` warm, starts more on demand up to `max`, hands one out
@@ -23,6 +27,11 @@ const HAND_OUT_CHECK_MS = 5_000;
  *   `isRunning` is false at hand-out) is removed and replaced if needed.
  * - `close()` refuses new callers, rejects waiting ones with `PoolClosedError`, stops idle and
  *   starting runners, waits for busy ones to be released and stops them.
+ * - `endpoints`: runners are spread over several Docker engines by weight, within each one's
+ *   capacity. An engine that stops answering (a start finds it unreachable, or pings fail) is taken
+ *   out of rotation: its idle runners are dropped, its busy runners' commands reject with
+ *   `SessionClosedError`, and when no engine is left callers get `PoolUnavailableError` at once
+ *   rather than waiting. Pings put it back once it answers.
  *
  * Defaults: `min` 0, `max` 4, `idleTimeoutMs` 30 000, `maxWaiting` 100, `policy` 'destroy',
  * `acquireTimeoutMs` Infinity, `resetTimeoutMs` 30 000.
@@ -57,6 +66,8 @@ export class RunnerPool implements AsyncDisposable {
   /** Runners whose `closed` is watched. */
   readonly #watched = new WeakSet<DockerRunner>();
   readonly #conditions = new Set<() => void>();
+  readonly #endpointOf = new WeakMap<DockerRunner, Endpoint>();
+  #probeTimer: NodeJS.Timeout | undefined;
   #started = 0;
   #destroyed = 0;
   /** Warm-up (keeping `min`) runs once start() or acquire() was called... */
@@ -79,7 +90,17 @@ export class RunnerPool implements AsyncDisposable {
       waiting: this.#waiters.length,
       started: this.#started,
       destroyed: this.#destroyed,
+      endpoints: this.#options.endpoints.map((endpoint) => endpoint.status),
     };
+  }
+
+  /**
+   * The name of the Docker endpoint a runner of this pool runs on (see `endpoints`), e.g. to log
+   * where a job ran; undefined for a runner this pool did not start.
+   * @example await pool.run(async (runner) => console.log('on', pool.endpointOf(runner)));
+   */
+  endpointOf(runner: DockerRunner): string | undefined {
+    return this.#endpointOf.get(runner)?.name;
   }
 
   /** True once `close()` was called. */
@@ -88,8 +109,8 @@ export class RunnerPool implements AsyncDisposable {
   }
 
   /**
-   * Listens to `'stats'` (a `PoolStats` snapshot after every change) or `'error'` (a runner failed
-   * to start or to be removed).
+   * Listens to `'stats'` (a `PoolStats` snapshot after every change), `'error'` (a runner failed
+   * to start or to be removed) or `'endpoint'` (a Docker endpoint left or rejoined the rotation).
    */
   on<E extends keyof PoolEvents>(event: E, listener: PoolListener<E>): this {
     this.#listeners.on(event, listener);
@@ -130,8 +151,9 @@ export class RunnerPool implements AsyncDisposable {
    * Hands out a started, alive runner: an idle one at once, else a new one if below `max`, else the
    * next one released (FIFO). Give it back with `release()` (or use `run()`).
    * @throws PoolQueueFullError (at once) when `maxWaiting` callers already wait; PoolAcquireTimeoutError,
-   *   PoolAcquireCanceledError; PoolClosedError; a start failure (e.g. StartFailedError) of the runner
-   *   started for this caller.
+   *   PoolAcquireCanceledError; PoolClosedError; PoolUnavailableError when no Docker endpoint answers
+   *   (at once, or while waiting); a start failure (e.g. StartFailedError) of the runner started for
+   *   this caller.
    */
   acquire(options: AcquireOptions = {}): Promise<DockerRunner> {
     let resolved: { signal: AbortSignal | undefined; timeoutMs: number };
@@ -144,8 +166,10 @@ export class RunnerPool implements AsyncDisposable {
     if (this.#closing) return Promise.reject(new PoolClosedError());
     if (signal?.aborted) return Promise.reject(new PoolAcquireCanceledError({ cause: signal.reason }));
     this.#activate();
+    if (!this.#anyUp()) return Promise.reject(this.#unavailable());
     // Callers an idle runner, a starting one or one the pool may still start will serve do not count as queued.
-    const coming = this.#idle.length + this.#starting.size + Math.max(0, this.#options.max - this.#live());
+    const startable = Math.min(this.#options.max - this.#live(), spareCapacity(this.#options.endpoints));
+    const coming = this.#idle.length + this.#starting.size + Math.max(0, startable);
     if (this.#waiters.length - coming >= this.#options.maxWaiting) {
       return Promise.reject(new PoolQueueFullError(this.#options.maxWaiting));
     }
@@ -170,7 +194,7 @@ export class RunnerPool implements AsyncDisposable {
     try {
       const { policy, reset, resetTimeoutMs } = this.#options;
       let keep = policy === 'reuse' && !this.#closing && runner.isRunning;
-      if (keep && reset) keep = await withTimeout(Promise.resolve().then(() => reset(runner)), resetTimeoutMs).then(() => true, () => false);
+      if (keep && reset) keep = await withTimeout(Promise.resolve().then(() => reset(runner)), resetTimeoutMs, 'reset').then(() => true, () => false);
       this.#busy.delete(runner);
       if (keep && !this.#closing && runner.isRunning) this.#addIdle(runner);
       else this.#destroy(runner);
@@ -216,18 +240,80 @@ export class RunnerPool implements AsyncDisposable {
   }
 
   async #close(): Promise<void> {
+    clearInterval(this.#probeTimer);
     const closed = new PoolClosedError();
     for (const waiter of this.#waiters.clear()) waiter.fail(closed);
     for (const runner of this.#idle.splice(0)) this.#destroy(runner);
-    for (const runner of this.#starting) void runner.stop().catch(() => {});
+    for (const runner of [...this.#starting]) this.#writeOff(runner);
     this.#changed();
-    await this.#until(() => this.#busy.size === 0 && this.#starting.size === 0);
+    await this.#until(() => this.#busy.size === 0);
     while (this.#stopping.size > 0) await Promise.allSettled([...this.#stopping]);
   }
 
   #activate(): void {
     this.#active = true;
     this.#startFailed = false;
+    if (!this.#probeTimer && !this.#closing) {
+      this.#probeTimer = setInterval(() => this.#probeEndpoints(), this.#options.probeIntervalMs);
+      // Probing is no reason for the process to stay alive: busy runners' connections are.
+      this.#probeTimer.unref();
+    }
+  }
+
+  /** Pings the endpoints out of rotation (to bring them back) and those with runners (to notice one that stopped answering). */
+  #probeEndpoints(): void {
+    for (const endpoint of this.#options.endpoints) {
+      if (!endpoint.up || endpoint.runners.size > 0) this.#probe(endpoint);
+    }
+  }
+
+  #probe(endpoint: Endpoint): void {
+    void endpoint.probe(this.#options.probeTimeoutMs).then((changed) => {
+      if (!changed || this.#closing) return;
+      if (endpoint.up) {
+        this.#listeners.emit('endpoint', endpoint.status);
+        this.#pump();
+      } else {
+        this.#endpointDown(endpoint);
+      }
+    });
+  }
+
+  #anyUp(): boolean {
+    return this.#options.endpoints.some((endpoint) => endpoint.up);
+  }
+
+  #unavailable(): PoolUnavailableError {
+    const failures = this.#options.endpoints.map(({ name, error }) => ({ name, error }));
+    return new PoolUnavailableError(failures, this.#options.probeIntervalMs);
+  }
+
+  /**
+   * An endpoint left the rotation: its idle and starting runners are dropped, its busy runners'
+   * sessions are ended so their jobs fail now rather than hang on an engine that does not answer,
+   * and if it was the last endpoint, waiting callers get PoolUnavailableError.
+   */
+  #endpointDown(endpoint: Endpoint): void {
+    this.#listeners.emit('endpoint', endpoint.status);
+    this.#listeners.emit('error', endpoint.error);
+    const why = endpoint.error instanceof Error ? endpoint.error.message : String(endpoint.error);
+    const detail = `the Docker endpoint ${endpoint.name} stopped answering (${why})`;
+    for (const runner of [...endpoint.runners]) {
+      const index = this.#idle.indexOf(runner);
+      if (index !== -1) {
+        this.#idle.splice(index, 1);
+        this.#destroy(runner);
+      } else if (this.#starting.has(runner)) {
+        this.#writeOff(runner);
+      } else if (this.#busy.has(runner)) {
+        void runner.abandon(detail).catch(() => {});
+      }
+    }
+    if (!this.#anyUp()) {
+      const error = this.#unavailable();
+      for (const waiter of this.#waiters.clear()) waiter.fail(error);
+    }
+    this.#pump();
   }
 
   #live(): number {
@@ -247,7 +333,15 @@ export class RunnerPool implements AsyncDisposable {
       const forWaiters = this.#waiters.length - this.#starting.size;
       const forMin = this.#active && !this.#startFailed ? this.#options.min - this.#idle.length - this.#starting.size : 0;
       const count = Math.min(Math.max(forWaiters, forMin), this.#options.max - this.#live());
-      for (let i = 0; i < count; i++) this.#startOne();
+      for (let i = 0; i < count; i++) {
+        const endpoint = pickEndpoint(this.#options.endpoints);
+        if (!endpoint) break;
+        this.#startOne(endpoint);
+      }
+      if (!this.#anyUp()) {
+        const error = this.#unavailable();
+        for (const waiter of this.#waiters.clear()) waiter.fail(error);
+      }
     }
     this.#changed();
   }
@@ -263,6 +357,7 @@ export class RunnerPool implements AsyncDisposable {
         if (result.exitCode !== 0) throw new Error('the liveness check failed');
       }),
       HAND_OUT_CHECK_MS,
+      'the liveness check',
     ).then(
       () => runner.isRunning,
       () => false,
@@ -275,22 +370,32 @@ export class RunnerPool implements AsyncDisposable {
     this.#pump();
   }
 
-  #startOne(): void {
-    const runner = new DockerRunner(this.#options.runner);
+  #startOne(endpoint: Endpoint): void {
+    const runner = new DockerRunner({ ...this.#options.runner, docker: endpoint.docker });
     this.#starting.add(runner);
+    endpoint.runners.add(runner);
+    this.#endpointOf.set(runner, endpoint);
     runner.start().then(
       () => {
-        this.#starting.delete(runner);
+        // Written off meanwhile (close(), or its endpoint left the rotation): already being removed.
+        if (!this.#starting.delete(runner)) return;
         this.#started++;
         this.#own.add(runner);
         this.#startFailed = false;
+        this.#watch(runner);
         if (this.#closing) this.#destroy(runner);
         else this.#addIdle(runner);
         this.#pump();
       },
       (error: unknown) => {
-        this.#starting.delete(runner);
+        if (!this.#starting.delete(runner)) return;
+        endpoint.runners.delete(runner);
         if (this.#closing) return this.#changed();
+        if (isEndpointFailure(error)) {
+          // Another endpoint may serve the waiters; the probe brings this one back.
+          if (endpoint.markDown(error)) this.#endpointDown(endpoint);
+          return;
+        }
         this.#startFailed = true;
         this.#listeners.emit('error', error);
         // The oldest caller no other start will serve gets the failure, rather than waiting on.
@@ -303,17 +408,24 @@ export class RunnerPool implements AsyncDisposable {
   #addIdle(runner: DockerRunner): void {
     this.#idle.push(runner);
     this.#armIdleTimer(runner);
-    // Watch once: a runner that dies while idle leaves the pool at once.
-    if (!this.#watched.has(runner)) {
-      this.#watched.add(runner);
-      void runner.closed.then(() => {
-        const index = this.#idle.indexOf(runner);
-        if (index === -1) return;
-        this.#idle.splice(index, 1);
-        this.#destroy(runner);
-        this.#pump();
-      });
-    }
+  }
+
+  /**
+   * A runner that dies while idle leaves the pool at once; one that dies for any reason but a stop
+   * has its endpoint pinged now, so an engine that went away leaves the rotation before the next tick.
+   */
+  #watch(runner: DockerRunner): void {
+    if (this.#watched.has(runner)) return;
+    this.#watched.add(runner);
+    void runner.closed.then((info) => {
+      const endpoint = this.#endpointOf.get(runner);
+      if (info.reason !== 'stopped' && endpoint?.up && !this.#closing) this.#probe(endpoint);
+      const index = this.#idle.indexOf(runner);
+      if (index === -1) return;
+      this.#idle.splice(index, 1);
+      this.#destroy(runner);
+      this.#pump();
+    });
   }
 
   #armIdleTimer(runner: DockerRunner): void {
@@ -346,14 +458,26 @@ export class RunnerPool implements AsyncDisposable {
     return undefined;
   }
 
-  /** Removes a runner's container in the background. The runner must be in no set any more. */
+  /** Removes a started runner's container in the background. The runner must be in no set any more. */
   #destroy(runner: DockerRunner): void {
     clearTimeout(this.#idleTimers.get(runner));
     this.#idleTimers.delete(runner);
     this.#destroyed++;
-    const stopping: Promise<void> = runner.stop().then(
+    this.#remove(runner);
+  }
+
+  /** Gives up a runner still starting: it no longer counts, and is removed once its start settles. */
+  #writeOff(runner: DockerRunner): void {
+    this.#starting.delete(runner);
+    this.#remove(runner);
+  }
+
+  #remove(runner: DockerRunner): void {
+    const endpoint = this.#endpointOf.get(runner);
+    endpoint?.runners.delete(runner);
+    const stopping: Promise<void> = withTimeout(runner.stop(), REMOVAL_WAIT_MS, `removing container ${runner.id ?? '(not created yet)'}`).then(
       () => {},
-      (error: unknown) => this.#listeners.emit('error', error),
+      (error: unknown) => this.#listeners.emit('error', error instanceof DockerShellError ? error : new DockerUnavailableError(endpoint?.name ?? 'the engine', error)),
     );
     this.#stopping.add(stopping);
     void stopping.finally(() => this.#stopping.delete(stopping));
@@ -378,11 +502,11 @@ export class RunnerPool implements AsyncDisposable {
   }
 }
 
-function withTimeout(promise: Promise<void>, timeoutMs: number): Promise<void> {
+function withTimeout(promise: Promise<void>, timeoutMs: number, what: string): Promise<void> {
   if (!Number.isFinite(timeoutMs)) return promise;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`reset took longer than ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${timeoutMs} ms`)), timeoutMs);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -3,16 +3,11 @@
  * TCP port (scripts/second-docker.sh), reached by options or DOCKER_HOST, and stopped under a
  * running command. Needs root to start the daemon (CI is root).
  */
-import { execFileSync } from 'node:child_process';
 import Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerRunner } from '../../src/docker/docker-runner.js';
 import { SessionClosedError } from '../../src/errors.js';
-
-const root = new URL('../..', import.meta.url).pathname;
-const PORT = 23750;
-const second = { host: '127.0.0.1', port: PORT, protocol: 'http' as const };
-const script = (verb: 'start' | 'stop') => execFileSync('bash', ['scripts/second-docker.sh', verb, String(PORT)], { cwd: root, stdio: 'ignore' });
+import { SECOND_PORT as PORT, second, secondDaemon as script } from '../helpers/second-docker.js';
 
 beforeAll(() => script('start'), 120_000);
 afterAll(() => script('stop'), 60_000);

@@ -65,6 +65,11 @@ describe('options', () => {
     [{ reset: async () => {} }, 'reset'],
     [{ maximum: 3 }, 'maximum'],
     [{ runner: { memory: 'lots' } }, 'memory'],
+    [{ runner: { docker: {} }, endpoints: [{}] }, 'runner.docker'],
+    [{ min: 3, endpoints: [{ capacity: 2 }] }, 'min'],
+    [{ endpoints: [{ weight: -1 }] }, 'endpoints[0].weight'],
+    [{ probeIntervalMs: 0 }, 'probeIntervalMs'],
+    [{ probeTimeoutMs: 'soon' }, 'probeTimeoutMs'],
   ])('refuses %j, naming %s', (options, option) => {
     expect(() => new RunnerPool(options as RunnerPoolOptions)).toThrow(expect.objectContaining({ option }));
     expect(() => new RunnerPool(options as RunnerPoolOptions)).toThrow(InvalidArgumentError);
@@ -81,7 +86,7 @@ describe('a warm pool', () => {
   it('hands out a started runner whose first command answers; stats follow', async () => {
     const p = pool({ min: 2, max: 3 });
     await p.start();
-    expect(p.stats).toEqual({ idle: 2, busy: 0, starting: 0, waiting: 0, started: 2, destroyed: 0 });
+    expect(p.stats).toMatchObject({ idle: 2, busy: 0, starting: 0, waiting: 0, started: 2, destroyed: 0, endpoints: [{ up: true, runners: 2 }] });
     const runner = await p.acquire();
     expect(runner.isRunning).toBe(true);
     expect(p.stats).toMatchObject({ busy: 1 });
