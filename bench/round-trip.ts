@@ -3,6 +3,8 @@
  *
  * 1. DockerRunner: a warm runner's `run('true')`, with all of the session's guarantees;
  * 2. docker exec: `docker exec <id> true` through the CLI, the usual way to script a container;
+ *    and the same through dockerode's exec API (create, start attached, wait for the end, inspect
+ *    for the exit code), what a Node program would do without a long-lived shell;
  * 3. bare attached bash: the same kind of container and attach connection as the runner, but a bare
  *    `true; echo M` per round trip: the floor of the Docker transport, with none of our guarantees;
  * 4. local bash session: the session on a local bash child, the floor of any transport.
@@ -128,7 +130,7 @@ function expectSuccess(result: CommandResult): void {
 
 // --- the four paths --------------------------------------------------------------------------------
 
-/** Paths 1, 3 and 4 interleaved; path 2 (docker exec, ~500x slower) on its own against the runner's container. */
+/** Paths 1, 3 and 4 interleaved; the exec paths (~200x slower) on their own against the runner's container. */
 async function benchPaths(docker: Dockerode, config: Config, signal: AbortSignal): Promise<PathResult[]> {
   // Constructed outside `try` so that `stop()` also removes a container whose start was interrupted.
   const runner = new DockerRunner({ docker });
@@ -156,13 +158,29 @@ async function benchPaths(docker: Dockerode, config: Config, signal: AbortSignal
     );
     const id = runner.id as string;
     const exec = await measurePath('docker exec', () => execFileAsync('docker', ['exec', id, 'true']), EXEC_WARMUP, config.execIterations, signal);
-    return [fast[0] as PathResult, exec, ...fast.slice(1)];
+    const api = await measurePath('dockerode exec API', apiExecRoundTrip(docker.getContainer(id)), EXEC_WARMUP, config.execIterations, signal);
+    return [fast[0] as PathResult, exec, api, ...fast.slice(1)];
   } finally {
     await local?.close();
     socket?.destroy();
     await bare.remove({ force: true, v: true });
     await runner.stop();
   }
+}
+
+/** `true` through the Engine API's exec: create, start attached, read to the end, inspect the exit code. */
+function apiExecRoundTrip(container: Dockerode.Container): RoundTrip {
+  return async () => {
+    const exec = await container.exec({ Cmd: ['true'], AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    await new Promise<void>((resolve, reject) => {
+      stream.once('end', resolve);
+      stream.once('error', reject);
+      stream.resume();
+    });
+    const { ExitCode } = await exec.inspect();
+    if (ExitCode !== 0) throw new Error(`exec of true exited with ${ExitCode}`);
+  };
 }
 
 /** The runner's own container spec, so the floor is measured in the same container configuration. */
@@ -254,11 +272,13 @@ async function main(): Promise<void> {
     const results = await benchPaths(docker, config, interrupt.signal);
     const runnerOverBare = medianOf(results, 'DockerRunner') / medianOf(results, 'bare attached bash');
     const execOverRunner = medianOf(results, 'docker exec') / medianOf(results, 'DockerRunner');
+    const apiOverRunner = medianOf(results, 'dockerode exec API') / medianOf(results, 'DockerRunner');
     printReport(results, medianOf(results, 'bare attached bash'));
     console.log();
     console.log(`DockerRunner median / bare attached bash = ${runnerOverBare.toFixed(2)} (target <= 1.3)`);
     console.log(`docker exec median / DockerRunner median = ${execOverRunner.toFixed(1)} (target >= 100)`);
-    await writeResults(docker, config, results, { runnerOverBare, execOverRunner });
+    console.log(`dockerode exec API median / DockerRunner median = ${apiOverRunner.toFixed(1)}`);
+    await writeResults(docker, config, results, { runnerOverBare, execOverRunner, apiOverRunner });
   } finally {
     interrupt.dispose();
   }
