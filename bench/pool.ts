@@ -7,7 +7,9 @@
  * 2. Cold start to the first result (`start()` then `run('true')`) vs `docker run --rm <image> true`,
  *    interleaved, median of COLD_ROUNDS; and a warm pool's acquire -> run('true') -> release.
  * 3. POOL_JOBS jobs of 5 commands, a fresh container each: RunnerPool (policy 'destroy', min 2,
- *    max 4) vs one cold DockerRunner per job, both at concurrency 4.
+ *    max 4) vs one cold DockerRunner per job, both at concurrency 4; beside them the engine's own
+ *    ceiling for fresh containers (`docker run --rm IMAGE true`, as many, 4 at a time) and, for
+ *    what reuse buys where fresh containers are not needed, the pool with policy 'reuse' + reset.
  * 4. RSS of this process before and with IDLE_RUNNERS idle runners up.
  *
  * Usage: npx tsx bench/pool.ts   (POOL_JOBS 100, IDLE_RUNNERS 50, THROUGHPUT_BYTES 200000000, COLD_ROUNDS 10)
@@ -234,6 +236,11 @@ async function job(runner: DockerRunner, i: number): Promise<void> {
   }
 }
 
+/** The reuse policy's reset between jobs: the home directory emptied, back to it. */
+const RESET = async (runner: DockerRunner): Promise<void> => {
+  expectSuccess(await runner.run('cd ~ && find . -mindepth 1 -delete'));
+};
+
 async function benchJobs(): Promise<JobsFigure[]> {
   log(`3. ${POOL_JOBS} jobs of ${COMMANDS_PER_JOB} commands, concurrency ${JOB_CONCURRENCY}: RunnerPool (destroy) then one cold DockerRunner per job...`);
   // Pool: from construction (warm-up included) until close() has removed every container.
@@ -260,9 +267,28 @@ async function benchJobs(): Promise<JobsFigure[]> {
     }
   });
   const coldSeconds = (performance.now() - coldStart) / 1000;
+
+  // No shell, no commands: only creating, starting and removing as many containers.
+  const engineStart = performance.now();
+  await forEachConcurrent(POOL_JOBS, JOB_CONCURRENCY, async () => {
+    await spawnCounting('docker', ['run', '--rm', '--network', 'none', BASE_IMAGE, 'true']);
+  });
+  const engineSeconds = (performance.now() - engineStart) / 1000;
+
+  const reuseStart = performance.now();
+  const reusing = new RunnerPool({ policy: 'reuse', reset: RESET, min: 2, max: 4 });
+  try {
+    await reusing.start();
+    await forEachConcurrent(POOL_JOBS, JOB_CONCURRENCY, (i) => reusing.run((runner) => job(runner, i)));
+  } finally {
+    await reusing.close();
+  }
+  const reuseSeconds = (performance.now() - reuseStart) / 1000;
   return [
     { path: 'RunnerPool (destroy, min 2, max 4)', jobs: POOL_JOBS, seconds: poolSeconds, jobsPerSecond: POOL_JOBS / poolSeconds },
     { path: 'cold DockerRunner per job', jobs: POOL_JOBS, seconds: coldSeconds, jobsPerSecond: POOL_JOBS / coldSeconds },
+    { path: `engine ceiling: docker run --rm IMAGE true (no shell, no commands)`, jobs: POOL_JOBS, seconds: engineSeconds, jobsPerSecond: POOL_JOBS / engineSeconds },
+    { path: 'RunnerPool (reuse + reset: NOT a fresh container per job)', jobs: POOL_JOBS, seconds: reuseSeconds, jobsPerSecond: POOL_JOBS / reuseSeconds },
   ];
 }
 
@@ -367,14 +393,16 @@ async function main(): Promise<void> {
   console.log(`DockerRunner cold start median / docker run --rm median = ${(coldMedian / dockerRunMedian).toFixed(2)}`);
   console.log();
 
-  const [viaPool, viaCold] = jobs as [JobsFigure, JobsFigure];
+  const [viaPool, viaCold, viaEngine] = jobs as [JobsFigure, JobsFigure, JobsFigure, JobsFigure];
   const poolOverCold = viaPool.jobsPerSecond / viaCold.jobsPerSecond;
+  const engineOverCold = viaEngine.jobsPerSecond / viaCold.jobsPerSecond;
   console.log(`3. ${POOL_JOBS} jobs of ${COMMANDS_PER_JOB} commands, a fresh container per job, concurrency ${JOB_CONCURRENCY} (pool: warm-up and close included):`);
   printTable(
     ['path', 'total s', 'jobs/s'],
     jobs.map((f) => [f.path, f.seconds.toFixed(2), f.jobsPerSecond.toFixed(2)]),
   );
   console.log(`RunnerPool jobs/s / cold DockerRunner jobs/s = ${poolOverCold.toFixed(2)} (target >= 10)`);
+  console.log(`engine ceiling / cold DockerRunner jobs/s = ${engineOverCold.toFixed(2)}: no pool that makes a container per job can beat this`);
   console.log();
 
   console.log(`4. RSS of this process with ${IDLE_RUNNERS} idle runners (started ${IDLE_START_CONCURRENCY} at a time in ${memory.startSeconds.toFixed(1)} s):`);
@@ -396,7 +424,7 @@ async function main(): Promise<void> {
     starts: { ...starts, runnerColdMedianMs: coldMedian, dockerRunMedianMs: dockerRunMedian, pooledMedianMs: pooledMedian },
     jobs,
     memory,
-    checks: { runnerOverLocal, pooledMedianMs: pooledMedian, poolOverCold, idleRunnersAnswered: memory.answered },
+    checks: { runnerOverLocal, pooledMedianMs: pooledMedian, poolOverCold, engineOverCold, idleRunnersAnswered: memory.answered },
     seconds: (performance.now() - t0) / 1000,
   };
   await mkdir(new URL('.', RESULTS_FILE), { recursive: true });
