@@ -124,8 +124,10 @@ export class RunnerPool implements AsyncDisposable {
 
   /**
    * Starts `min` runners and resolves once they are warm (at once when `min` is 0). Rejects with the
-   * first start failure (then warm-up pauses until the next `start()` or `acquire()`). Optional:
-   * the first `acquire()` starts the warm-up too.
+   * first start failure (then warm-up pauses until the next `start()` or `acquire()`), or with
+   * `PoolUnavailableError` once the endpoints still in rotation cannot hold `min` (an unreachable
+   * endpoint alone is no failure while the others can). Optional: the first `acquire()` starts the
+   * warm-up too.
    * @throws PoolClosedError after `close()`
    */
   async start(): Promise<this> {
@@ -134,14 +136,17 @@ export class RunnerPool implements AsyncDisposable {
     this.#pump();
     let failure: { error: unknown } | undefined;
     const onError = (error: unknown): void => {
-      failure ??= { error };
+      if (!isEndpointFailure(error)) failure ??= { error };
     };
+    // The endpoints in rotation can no longer hold `min`: waiting on would hang until one is back.
+    const outOfReach = (): boolean => this.#options.endpoints.reduce((sum, e) => sum + (e.up ? e.capacity : 0), 0) < this.#options.min;
     this.#listeners.on('error', onError);
     try {
-      await this.#until(() => failure !== undefined || this.#closing !== undefined || this.#idle.length + this.#busy.size >= this.#options.min);
+      await this.#until(() => failure !== undefined || this.#closing !== undefined || outOfReach() || this.#idle.length + this.#busy.size >= this.#options.min);
     } finally {
       this.#listeners.off('error', onError);
     }
+    if (!failure && !this.#closing && outOfReach()) failure = { error: this.#unavailable() };
     if (failure) throw failure.error;
     if (this.#closing) throw new PoolClosedError();
     return this;

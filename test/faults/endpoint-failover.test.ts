@@ -70,6 +70,20 @@ describe('a pool over two Docker engines', () => {
     await Promise.all(places.map((runner) => p.release(runner)));
   });
 
+  it('starts warm on the engines that answer; refuses to start when they cannot hold min', async () => {
+    secondDaemon('stop');
+    const p = pool({ endpoints: bothEngines(2), min: 2 });
+    await p.start();
+    expect(p.stats.endpoints).toEqual([
+      { name: 'main', up: true, runners: 2, capacity: 2, weight: 1 },
+      { name: 'second', up: false, runners: 0, capacity: 2, weight: 1, error: expect.any(DockerUnavailableError) },
+    ]);
+    const tooMany = pool({ endpoints: bothEngines(2), min: 3 });
+    const error = await tooMany.start().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PoolUnavailableError);
+    expect((error as PoolUnavailableError).endpoints[1]).toEqual({ name: 'second', error: expect.any(DockerUnavailableError) });
+  });
+
   it('fails the jobs of an engine stopped mid-job with SessionClosedError, serves on from the other, and takes it back', async () => {
     const p = pool({ endpoints: bothEngines(2), min: 4 });
     await p.start();
