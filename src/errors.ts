@@ -39,10 +39,26 @@ function isBranded(value: unknown, code: ErrorCode | undefined): boolean {
   return record[brand] === true && (code === undefined || record.code === code);
 }
 
-/** Base class of every error docker-shell throws on purpose. */
+/**
+ * Base class of every error docker-shell throws on purpose (`InvalidArgumentError`, a `TypeError`,
+ * is one by brand). `code` tells the classes apart without importing them.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await runner.run('make', { check: true });
+ * } catch (error) {
+ *   if (!(error instanceof DockerShellError)) throw error;
+ *   console.error(error.code, error.message); // e.g. ERR_COMMAND_FAILED
+ * }
+ * ```
+ */
 export class DockerShellError extends Error {
+  /** The code of the class's errors, to compare with without an instance: `error.code === CommandFailedError.code`. */
   static readonly code: ErrorCode = 'ERR_DOCKER_SHELL';
+  /** Stable string naming the error's class, e.g. `'ERR_COMMAND_FAILED'`: safe to switch on, it does not change between versions. */
   readonly code: ErrorCode;
+  /** @internal */
   declare readonly [brand]: true;
 
   constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
@@ -52,6 +68,10 @@ export class DockerShellError extends Error {
     Object.defineProperty(this, brand, { value: true });
   }
 
+  /**
+   * A brand check, not a prototype check: true for this class's errors from any copy of
+   * docker-shell, so `instanceof` holds when a program ends up with two installs of it.
+   */
   static override [Symbol.hasInstance](value: unknown): boolean {
     return isBranded(value, this === DockerShellError ? undefined : this.code);
   }
@@ -65,11 +85,23 @@ export function describeCommand(command: string): string {
 }
 
 /**
- * A command finished with a non-zero exit code and the caller asked for `check: true`.
- * Carries the whole result; `result` is the same object the promise would have resolved with.
+ * A command finished with a non-zero exit code (or timed out, or was canceled) and the caller asked
+ * for `check: true`. Carries the whole result, field by field as `CommandResult` has them, so a
+ * caller reads `exitCode` and `stderr` the same way on success and on failure.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await runner.run('grep -q needle haystack.txt', { check: true });
+ * } catch (error) {
+ *   if (!(error instanceof CommandFailedError)) throw error;
+ *   console.error(`exit ${error.exitCode}${error.timedOut ? ' (timed out)' : ''}:`, error.stderr);
+ * }
+ * ```
  */
 export class CommandFailedError extends DockerShellError implements CommandResult {
   static override readonly code = 'ERR_COMMAND_FAILED' as const;
+  /** The result itself: the same object `run()` would have resolved with. */
   readonly result: CommandResult;
   readonly command: string;
   readonly exitCode: number;
@@ -111,9 +143,22 @@ export class CommandFailedError extends DockerShellError implements CommandResul
   }
 }
 
-/** A queued command's `signal` was aborted before it started: it never ran. */
+/**
+ * A queued command's `signal` was aborted before it started: it never ran. (A command aborted while
+ * it runs is killed and resolves, with `canceled: true` on its result.) `cause` is the signal's reason.
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * void runner.run('sleep 5');
+ * const queued = runner.run('echo never', { signal: controller.signal });
+ * controller.abort();
+ * await queued.catch((error) => console.log(error instanceof CommandCanceledError)); // true
+ * ```
+ */
 export class CommandCanceledError extends DockerShellError {
   static override readonly code = 'ERR_COMMAND_CANCELED' as const;
+  /** The command that did not run. */
   readonly command: string;
 
   constructor(command: string, options?: ErrorOptions) {
@@ -142,6 +187,7 @@ export type CloseReason =
 
 /** What is known about the end of a session. */
 export interface SessionCloseInfo {
+  /** Why it ended. */
   reason: CloseReason;
   /** Human-readable detail, e.g. "bash exited with status 3". */
   detail: string;
@@ -153,17 +199,31 @@ export interface SessionCloseInfo {
 
 /**
  * The shell session is gone: a command could not finish, or `run()` was called after the end.
- * `command`, `stdout` and `stderr` are the command that was running or queued and the output it had
- * produced so far.
+ * The shell's state is lost with it; a new runner is needed to go on.
+ *
+ * @example
+ * ```ts
+ * const result = await runner.run('exit 7').catch((error: unknown) => {
+ *   if (error instanceof SessionClosedError && error.reason === 'shell-exited') return undefined; // error.exitCode === 7
+ *   throw error;
+ * });
+ * ```
  */
 export class SessionClosedError extends DockerShellError implements SessionCloseInfo {
   static override readonly code = 'ERR_SESSION_CLOSED' as const;
+  /** Why the session ended. */
   readonly reason: CloseReason;
+  /** Human-readable detail, e.g. "bash exited with status 3". */
   readonly detail: string;
+  /** The shell's (or container's) exit status; null when unknown. */
   readonly exitCode: number | null;
+  /** The signal that ended the shell; null when unknown or none. */
   readonly signal: string | null;
+  /** The command that was running or queued; undefined when none was. */
   readonly command: string | undefined;
+  /** What that command had written to stdout before the end. */
   readonly stdout: string;
+  /** What that command had written to stderr before the end. */
   readonly stderr: string;
   /** The command had timed out (its processes were killed) when the session ended. */
   readonly timedOut: boolean;
@@ -193,10 +253,22 @@ export class SessionClosedError extends DockerShellError implements SessionClose
   }
 }
 
-/** The Docker engine answered with an error. `statusCode` is its HTTP status, when there was one. */
+/**
+ * The Docker engine answered with an error. `cause` is dockerode's error.
+ *
+ * @example
+ * ```ts
+ * await runner.start().catch((error: unknown) => {
+ *   if (error instanceof DockerApiError && error.statusCode === 409) console.error('conflict:', error.operation);
+ *   throw error;
+ * });
+ * ```
+ */
 export class DockerApiError extends DockerShellError {
   static override readonly code = 'ERR_DOCKER_API' as const;
+  /** What docker-shell asked the engine to do, e.g. `'create a container from debian:bookworm'`. */
   readonly operation: string;
+  /** The engine's HTTP status; undefined when the failure had none. */
   readonly statusCode: number | undefined;
 
   constructor(operation: string, cause: unknown) {
@@ -208,9 +280,20 @@ export class DockerApiError extends DockerShellError {
   }
 }
 
-/** No Docker engine answered at the configured address. */
+/**
+ * No Docker engine answered at the configured address. `cause` is the connection error.
+ *
+ * @example
+ * ```ts
+ * const runner = await DockerRunner.start({ docker: { socketPath: '/run/user/1000/docker.sock' } }).catch((error: unknown) => {
+ *   if (error instanceof DockerUnavailableError) console.error(`no engine at ${error.address}`);
+ *   throw error;
+ * });
+ * ```
+ */
 export class DockerUnavailableError extends DockerShellError {
   static override readonly code = 'ERR_DOCKER_UNAVAILABLE' as const;
+  /** Where the engine was expected: `unix:///var/run/docker.sock`, `https://10.0.0.2:2376`, or an endpoint's name. */
   readonly address: string;
 
   constructor(address: string, cause: unknown) {
@@ -225,9 +308,21 @@ export class DockerUnavailableError extends DockerShellError {
   }
 }
 
-/** The image is not present locally and could not be pulled. */
+/**
+ * The image is not present locally and could not be pulled (pulling is off, or the pull failed).
+ * The message says how to get it.
+ *
+ * @example
+ * ```ts
+ * await DockerRunner.start({ image: 'my/tool:1', pull: 'never' }).catch((error: unknown) => {
+ *   if (error instanceof ImageNotFoundError) console.error(`build ${error.image} first`);
+ *   throw error;
+ * });
+ * ```
+ */
 export class ImageNotFoundError extends DockerShellError {
   static override readonly code = 'ERR_IMAGE_NOT_FOUND' as const;
+  /** The image reference, as given. */
   readonly image: string;
 
   constructor(image: string, hint: string, cause?: unknown) {
@@ -236,9 +331,21 @@ export class ImageNotFoundError extends DockerShellError {
   }
 }
 
-/** The container was created but the shell in it did not come up; nothing was left behind. */
+/**
+ * The container was created but the shell in it did not come up (no bash in the image, the
+ * container would not start, bash did not answer within `startTimeoutMs`); nothing was left behind.
+ *
+ * @example
+ * ```ts
+ * await DockerRunner.start({ image: 'alpine:3' }).catch((error: unknown) => {
+ *   if (error instanceof StartFailedError) console.error(`${error.image} has no bash?`, error.message);
+ *   throw error;
+ * });
+ * ```
+ */
 export class StartFailedError extends DockerShellError {
   static override readonly code = 'ERR_START_FAILED' as const;
+  /** The image the sandbox was made from. */
   readonly image: string;
 
   constructor(image: string, detail: string, cause?: unknown) {
@@ -252,13 +359,34 @@ export class StartFailedError extends DockerShellError {
 }
 
 /**
- * A function got an argument or option it cannot use. A `TypeError`, and also a `DockerShellError`
- * by brand. `option` names the offending option (or argument).
+ * A function got an argument or option it cannot use: a wrong type, an unknown option, a value out
+ * of range. Thrown (or, from an async function, rejected with) before anything is done. The message
+ * names the option, shows the value received with its type, and says what was expected:
+ * ``Option `timeoutMs` must be a positive number of milliseconds (or Infinity); received number -5.``
+ *
+ * A `TypeError`, so code that catches those catches it, and also a `DockerShellError` by brand
+ * (`instanceof DockerShellError` is true, `code` is `'ERR_INVALID_ARGUMENT'`).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   new DockerRunner({ timeoutMs: -5 });
+ * } catch (error) {
+ *   if (error instanceof InvalidArgumentError) console.error(error.option, error.message); // 'timeoutMs'
+ * }
+ * ```
  */
 export class InvalidArgumentError extends TypeError {
+  /** The code of the class's errors, as `DockerShellError.code`. */
   static readonly code = 'ERR_INVALID_ARGUMENT' as const;
+  /** Always `'ERR_INVALID_ARGUMENT'`. */
   readonly code = 'ERR_INVALID_ARGUMENT' as const;
+  /**
+   * The offending option or argument, as the caller wrote it: `'timeoutMs'`, `'mounts[0].source'`,
+   * `'runner.memory'`, `'command'`.
+   */
   readonly option: string;
+  /** @internal */
   declare readonly [brand]: true;
 
   constructor(option: string, expected: string, received: unknown) {
@@ -268,6 +396,7 @@ export class InvalidArgumentError extends TypeError {
     Object.defineProperty(this, brand, { value: true });
   }
 
+  /** A brand check, as `DockerShellError`'s: true for these errors from any copy of docker-shell. */
   static override [Symbol.hasInstance](value: unknown): boolean {
     return isBranded(value, 'ERR_INVALID_ARGUMENT');
   }
@@ -284,8 +413,9 @@ function describeValue(value: unknown): string {
 export interface ImageBuildFailure {
   /** The failing instruction as the builder printed it (e.g. `RUN make`); undefined when no step had started. */
   step: string | undefined;
-  /** Its number and the Dockerfile's step count (`Step 2/5`), when a step had started. */
+  /** Its number (`2` of `Step 2/5`), when a step had started. */
   stepNumber: number | undefined;
+  /** The Dockerfile's step count (`5` of `Step 2/5`), when a step had started. */
   totalSteps: number | undefined;
   /** The output lines of the failing step (the builder's own ` ---> ...` bookkeeping left out). */
   log: string[];
@@ -313,12 +443,19 @@ export interface ImageBuildFailure {
  */
 export class ImageBuildError extends DockerShellError implements ImageBuildFailure {
   static override readonly code = 'ERR_IMAGE_BUILD' as const;
+  /** The tag that was being built. */
   readonly tag: string;
+  /** The failing instruction as the builder printed it (e.g. `RUN make`); undefined when no step had started. */
   readonly step: string | undefined;
+  /** Its number (`2` of `Step 2/5`), when a step had started. */
   readonly stepNumber: number | undefined;
+  /** The Dockerfile's step count (`5` of `Step 2/5`), when a step had started. */
   readonly totalSteps: number | undefined;
+  /** The output lines of the failing step (the last 2000). */
   readonly log: string[];
+  /** The engine's error message. */
   readonly detail: string;
+  /** The exit code of a failing `RUN`, when the engine gave one. */
   readonly exitCode: number | undefined;
 
   constructor(tag: string, failure: ImageBuildFailure, options?: ErrorOptions) {
@@ -378,9 +515,13 @@ export type BaseImageFailureReason =
  */
 export class BaseImageBuildError extends DockerShellError {
   static override readonly code = 'ERR_BASE_IMAGE_BUILD' as const;
+  /** The tag that was to be built. */
   readonly tag: string;
+  /** Why it could not be built. */
   readonly reason: BaseImageFailureReason;
+  /** The script's exit code; null when it did not run (a check failed first) or was killed. */
   readonly exitCode: number | null;
+  /** The last lines the script printed; empty when it did not run. */
   readonly log: string[];
 
   constructor(tag: string, reason: BaseImageFailureReason, context: { exitCode?: number | null; log?: string[] } = {}, options?: ErrorOptions) {
@@ -413,10 +554,22 @@ function onSide(side: FileSide): string {
   return side === 'container' ? 'in the container' : 'on the host';
 }
 
-/** A path given to a file transfer does not exist (Docker's 404, ENOENT inside or on the host). */
+/**
+ * A path given to a file transfer does not exist (Docker's 404, ENOENT inside or on the host).
+ *
+ * @example
+ * ```ts
+ * const bytes = await runner.getFile('out/report.pdf').catch((error: unknown) => {
+ *   if (error instanceof FileNotFoundError && error.side === 'container') return undefined; // not made
+ *   throw error;
+ * });
+ * ```
+ */
 export class FileNotFoundError extends DockerShellError {
   static override readonly code = 'ERR_FILE_NOT_FOUND' as const;
+  /** The missing path: absolute in the container, or as given on the host. */
   readonly path: string;
+  /** Where it is missing. */
   readonly side: FileSide;
 
   constructor(path: string, side: FileSide, options?: ErrorOptions) {
@@ -432,13 +585,25 @@ export class FileNotFoundError extends DockerShellError {
 
 /**
  * A file transfer was refused: the sandbox user may not read or write the path, or its file system
- * is read-only (`readOnly`). `detail` is the system's own message.
+ * is read-only.
+ *
+ * @example
+ * ```ts
+ * await runner.putFile('/etc/motd', Buffer.from('hi\n')).catch((error: unknown) => {
+ *   if (error instanceof FilePermissionError) console.error(error.path, error.readOnly ? 'is on a read-only root' : error.detail);
+ *   throw error;
+ * });
+ * ```
  */
 export class FilePermissionError extends DockerShellError {
   static override readonly code = 'ERR_FILE_PERMISSION' as const;
+  /** The refused path. */
   readonly path: string;
+  /** Where it was refused. */
   readonly side: FileSide;
+  /** The container's root file system is read-only (`readOnly: true` sandbox). */
   readonly readOnly: boolean;
+  /** The system's own message, e.g. `Permission denied`. */
   readonly detail: string;
 
   constructor(path: string, side: FileSide, detail: string, readOnly: boolean, options?: ErrorOptions) {
@@ -456,11 +621,24 @@ export class FilePermissionError extends DockerShellError {
   }
 }
 
-/** A path is of the wrong kind for the call, e.g. `getFile()` of a directory or a FIFO. */
+/**
+ * A path is of the wrong kind for the call, e.g. `getFile()` of a directory or a FIFO.
+ *
+ * @example
+ * ```ts
+ * await runner.getFile('/tmp').catch((error: unknown) => {
+ *   if (error instanceof FileTypeError) console.error(`${error.path} is ${error.actual}, not a ${error.expected}`);
+ *   throw error;
+ * });
+ * ```
+ */
 export class FileTypeError extends DockerShellError {
   static override readonly code = 'ERR_FILE_TYPE' as const;
+  /** The path. */
   readonly path: string;
+  /** Where it is. */
   readonly side: FileSide;
+  /** What the call needs there. */
   readonly expected: 'file' | 'directory';
   /** What the path is instead, e.g. `'a directory'`, `'not a directory'`, `'a FIFO or device'`. */
   readonly actual: string;
@@ -478,12 +656,24 @@ export class FileTypeError extends DockerShellError {
 /**
  * Reading from the container stopped at a limit: more bytes than `maxBytes` (`limit: 'bytes'`) or
  * more entries than `maxEntries` (`limit: 'entries'`). The stream was destroyed; nothing more was read.
+ *
+ * @example
+ * ```ts
+ * const log = await runner.getFile('build.log', { maxBytes: '1m' }).catch((error: unknown) => {
+ *   if (error instanceof ArchiveLimitError) return Buffer.from(`(over ${error.limitBytes} bytes)`);
+ *   throw error;
+ * });
+ * ```
  */
 export class ArchiveLimitError extends DockerShellError {
   static override readonly code = 'ERR_ARCHIVE_LIMIT' as const;
+  /** What was being read: the container path. */
   readonly path: string;
+  /** Which limit was hit. */
   readonly limit: 'bytes' | 'entries';
+  /** The `maxBytes` in force, in bytes. */
   readonly limitBytes: number;
+  /** The `maxEntries` in force; undefined for a single file. */
   readonly limitEntries: number | undefined;
 
   constructor(path: string, limit: 'bytes' | 'entries', limitBytes: number, limitEntries?: number, options?: ErrorOptions) {
@@ -500,11 +690,23 @@ export class ArchiveLimitError extends DockerShellError {
  * An archive coming out of the container has an entry that would land or point outside the
  * destination (an absolute or `..` name, a link leading out, a path through a symlink) or is
  * malformed. Nothing was written outside the destination.
+ *
+ * @example
+ * ```ts
+ * await runner.getDirectory('out', './out').catch(async (error: unknown) => {
+ *   if (!(error instanceof UnsafeArchiveError)) throw error;
+ *   console.warn(`${error.entry} ${error.why}; copying the rest`);
+ *   return runner.getDirectory('out', './out', { onUnsafe: 'skip' });
+ * });
+ * ```
  */
 export class UnsafeArchiveError extends DockerShellError {
   static override readonly code = 'ERR_UNSAFE_ARCHIVE' as const;
+  /** What was being extracted: the container path (or `extractArchive()`'s `path`). */
   readonly path: string;
+  /** The offending entry's name; `''` when the archive itself is malformed. */
   readonly entry: string;
+  /** What is wrong with it, e.g. `is a symlink that points outside the destination (/etc)`. */
   readonly why: string;
 
   constructor(path: string, entry: string, why: string, options?: ErrorOptions) {
@@ -522,10 +724,22 @@ export class UnsafeArchiveError extends DockerShellError {
   }
 }
 
-/** A file transfer failed for another reason (disk full, a tool missing in the image, the program failed). */
+/**
+ * A file transfer failed for another reason (disk full, a tool missing in the image, the program failed).
+ *
+ * @example
+ * ```ts
+ * await runner.putFile('big.bin', bytes).catch((error: unknown) => {
+ *   if (error instanceof FileTransferError) console.error(`${error.path}: ${error.detail}`); // e.g. No space left on device
+ *   throw error;
+ * });
+ * ```
+ */
 export class FileTransferError extends DockerShellError {
   static override readonly code = 'ERR_FILE_TRANSFER' as const;
+  /** The path being transferred. */
   readonly path: string;
+  /** What failed, in the system's or the program's words. */
   readonly detail: string;
 
   constructor(path: string, detail: string, options?: ErrorOptions) {
@@ -542,9 +756,18 @@ export class FileTransferError extends DockerShellError {
 /**
  * `RunnerPool.acquire()` / `run()` was refused at once: every runner the pool may have (`max`) is
  * busy or on its way to another caller, and `maxWaiting` callers are already waiting.
+ *
+ * @example
+ * ```ts
+ * const reply = await pool.run((runner) => runner.run(job)).catch((error: unknown) => {
+ *   if (error instanceof PoolQueueFullError) return undefined; // shed load: answer "busy, retry later"
+ *   throw error;
+ * });
+ * ```
  */
 export class PoolQueueFullError extends DockerShellError {
   static override readonly code = 'ERR_POOL_QUEUE_FULL' as const;
+  /** The pool's `maxWaiting`. */
   readonly maxWaiting: number;
 
   constructor(maxWaiting: number) {
@@ -557,9 +780,20 @@ export class PoolQueueFullError extends DockerShellError {
   }
 }
 
-/** No runner of the pool became free within the acquire timeout; the caller no longer waits. */
+/**
+ * No runner of the pool became free within the acquire timeout; the caller no longer waits.
+ *
+ * @example
+ * ```ts
+ * const runner = await pool.acquire({ timeoutMs: 5_000 }).catch((error: unknown) => {
+ *   if (error instanceof PoolAcquireTimeoutError) console.error(`no runner within ${error.timeoutMs} ms`);
+ *   throw error;
+ * });
+ * ```
+ */
 export class PoolAcquireTimeoutError extends DockerShellError {
   static override readonly code = 'ERR_POOL_ACQUIRE_TIMEOUT' as const;
+  /** The timeout that ran out, in ms. */
   readonly timeoutMs: number;
 
   constructor(timeoutMs: number) {
@@ -572,7 +806,19 @@ export class PoolAcquireTimeoutError extends DockerShellError {
   }
 }
 
-/** The `signal` passed to `RunnerPool.acquire()` / `run()` was aborted before a runner was handed out. */
+/**
+ * The `signal` passed to `RunnerPool.acquire()` / `run()` was aborted before a runner was handed
+ * out. `cause` is the signal's reason.
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * request.on('close', () => controller.abort()); // the client went away
+ * await pool.run((runner) => runner.run(job), { signal: controller.signal }).catch((error: unknown) => {
+ *   if (!(error instanceof PoolAcquireCanceledError)) throw error;
+ * });
+ * ```
+ */
 export class PoolAcquireCanceledError extends DockerShellError {
   static override readonly code = 'ERR_POOL_ACQUIRE_CANCELED' as const;
 
@@ -586,7 +832,16 @@ export class PoolAcquireCanceledError extends DockerShellError {
   }
 }
 
-/** The runner pool was closed (`close()` / `await using`): it hands out no more runners. */
+/**
+ * The runner pool was closed (`close()` / `await using`): it hands out no more runners. Callers
+ * still waiting when it closed get it too.
+ *
+ * @example
+ * ```ts
+ * await pool.close();
+ * await pool.run((runner) => runner.run('true')).catch((error: unknown) => console.log(error instanceof PoolClosedError)); // true
+ * ```
+ */
 export class PoolClosedError extends DockerShellError {
   static override readonly code = 'ERR_POOL_CLOSED' as const;
 
@@ -607,9 +862,18 @@ export interface EndpointFailure {
  * No Docker endpoint of the runner pool answers: every one is out of rotation. Raised at once by
  * `acquire()` / `run()` and given to callers that were waiting, rather than letting them hang; the
  * pool keeps probing and serves again as soon as one endpoint answers.
+ *
+ * @example
+ * ```ts
+ * await pool.run((runner) => runner.run(job)).catch((error: unknown) => {
+ *   if (error instanceof PoolUnavailableError) for (const { name, error: why } of error.endpoints) console.error(name, why);
+ *   throw error;
+ * });
+ * ```
  */
 export class PoolUnavailableError extends DockerShellError {
   static override readonly code = 'ERR_POOL_UNAVAILABLE' as const;
+  /** Every endpoint of the pool, each with the failure that took it out of rotation. */
   readonly endpoints: EndpointFailure[];
 
   constructor(endpoints: EndpointFailure[], probeIntervalMs: number) {

@@ -30,17 +30,27 @@ import { SANDBOX_OPTION_NAMES, resolveSandbox, type ResolvedSandbox, type Sandbo
 import { ensureReaper } from './reaper.js';
 import { prepareWorkdir } from './workdir.js';
 
-/** Options of `new DockerRunner()`: the sandbox's confinement (hardened by default) and the runner's own. */
+/**
+ * Options of `new DockerRunner()`: the sandbox's confinement (hardened by default) and the runner's
+ * own. Every field is optional. An unknown option, a value of the wrong type or out of range is an
+ * `InvalidArgumentError` from the constructor.
+ *
+ * @example
+ * ```ts
+ * const options: DockerRunnerOptions = { image: 'my/gm:1', memory: '2g', timeoutMs: 60_000, labels: { job: '42' } };
+ * await using runner = await DockerRunner.start(options);
+ * ```
+ */
 export interface DockerRunnerOptions extends SandboxOptions {
   /** Image to run. Default: `docker-shell/base:bookworm`, built offline by `scripts/build-base-image.sh`. */
   image?: string;
   /** A dockerode instance or its connection options. Default: DOCKER_HOST, else the local socket. */
   docker?: DockerConnection;
-  /** Extra labels for the container (docker-shell adds its own). */
+  /** Extra labels for the container (docker-shell adds its own). Default: none. */
   labels?: Record<string, string>;
   /** When to pull `image`: 'missing' (default), 'never' or 'always'. */
   pull?: PullPolicy;
-  /** How long the shell may take to answer once the container started. Default: 30 000 ms. */
+  /** How long the shell may take to answer once the container started, then `StartFailedError`. Default: 30 000 ms. */
   startTimeoutMs?: number;
   /** Default `timeoutMs` of every command (see `RunOptions`). Default: 300 000 ms (5 minutes); `Infinity` for none. */
   timeoutMs?: number;
@@ -48,7 +58,15 @@ export interface DockerRunnerOptions extends SandboxOptions {
   maxOutputBytes?: number;
 }
 
-/** The runner's default per-command timeout: a command nobody audited must not hang its caller forever. */
+/**
+ * The runner's default per-command timeout, 5 minutes: a command nobody audited must not hang its
+ * caller forever.
+ *
+ * @example
+ * ```ts
+ * const runner = new DockerRunner({ timeoutMs: DEFAULT_TIMEOUT_MS * 6 }); // half an hour per command
+ * ```
+ */
 export const DEFAULT_TIMEOUT_MS = 300_000;
 
 const RUNNER_OPTION_NAMES = new Set([...SANDBOX_OPTION_NAMES, 'image', 'docker', 'labels', 'pull', 'startTimeoutMs', 'timeoutMs', 'maxOutputBytes']);
@@ -270,6 +288,7 @@ export class DockerRunner implements AsyncDisposable {
     return this.#stopping;
   }
 
+  /** `stop()`, for `await using runner = await DockerRunner.start()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }

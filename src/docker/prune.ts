@@ -25,7 +25,7 @@ export interface PruneOptions {
   labels?: Record<string, string>;
   /**
    * Stops the pruning: the listing is aborted, and no removal starts once it fires. The promise
-   * then rejects with `signal.reason`; containers removed before that stay removed.
+   * then rejects with `signal.reason`; containers removed before that stay removed. Default: none.
    */
   signal?: AbortSignal;
 }
@@ -41,9 +41,11 @@ export type KeepReason =
 
 /** A labelled container that `prune()` kept. */
 export interface KeptContainer {
+  /** The container's full id. */
   id: string;
   /** The container's owner label, `<hostname>:<pid>`, if it has one. */
   owner: string | undefined;
+  /** Why it was kept. */
   reason: KeepReason;
 }
 

@@ -13,7 +13,15 @@ import { resolveDocker, type DockerConnection } from './docker-client.js';
 import { LABEL_MANAGED, LABEL_OWNER } from './labels.js';
 import { currentOwner } from './owner.js';
 
-/** Environment variable that turns the reaper off: `DOCKER_SHELL_REAPER=0` (also `false`, `off`). */
+/**
+ * Environment variable that turns the reaper off: `DOCKER_SHELL_REAPER=0` (also `false`, `off`).
+ * Read at each `ensureReaper()` call. Default: on.
+ *
+ * @example
+ * ```ts
+ * process.env[REAPER_ENV] = '0'; // e.g. where spawning processes is not allowed; clean up with prune()
+ * ```
+ */
 export const REAPER_ENV = 'DOCKER_SHELL_REAPER';
 
 /** A running reaper. */

@@ -15,7 +15,16 @@ export interface BindMount {
   readOnly?: boolean;
 }
 
-/** How the container is confined. Every field is optional; the defaults are the hardened ones. */
+/**
+ * How the container is confined. Every field is optional; the defaults are the hardened ones: no
+ * network, an unprivileged user, every capability dropped, no privilege escalation, memory, CPU,
+ * process and open-file limits, nothing of the host mounted.
+ *
+ * @example
+ * ```ts
+ * const sandbox: SandboxOptions = { memory: '512m', cpus: 0.5, readOnly: true, env: { LANG: 'C.UTF-8' } };
+ * ```
+ */
 export interface SandboxOptions {
   /** Network access: false (default) for none, true for Docker's default bridge, or a network name. */
   network?: boolean | string;
@@ -23,7 +32,10 @@ export interface SandboxOptions {
   user?: string;
   /** Working directory, also HOME; writable by `user`. Default: `/home/sandbox`. */
   workdir?: string;
-  /** Environment variables of the shell, on top of the image's. Set `LANG: 'C.UTF-8'` for a UTF-8 locale. */
+  /**
+   * Environment variables of the shell, on top of the image's. Default: none but `HOME` (the
+   * workdir). Set `LANG: 'C.UTF-8'` for a UTF-8 locale.
+   */
   env?: Record<string, string>;
   /** Memory limit, in bytes or with a unit (`'512m'`, `'2g'`); swap is limited to the same. Default: `'1g'`. */
   memory?: number | string;
@@ -71,12 +83,27 @@ export interface ResolvedSandbox {
  */
 export const APT_CAPABILITIES: readonly string[] = Object.freeze(['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETUID', 'SETGID']);
 
+/**
+ * The sandbox's defaults for the options that have a value by default (the others default to
+ * off: no network, no capabilities, no mounts, writable root, no privilege escalation).
+ *
+ * @example
+ * ```ts
+ * const runner = new DockerRunner({ memory: '2g', pids: SANDBOX_DEFAULTS.pids * 2 });
+ * ```
+ */
 export const SANDBOX_DEFAULTS = {
+  /** `nobody:nogroup`. */
   user: '65534:65534',
+  /** Working directory and HOME, made writable by `user`. */
   workdir: '/home/sandbox',
+  /** Memory limit (swap limited to the same). */
   memory: '1g',
+  /** CPU quota, in CPUs. */
   cpus: 1,
+  /** Most processes and threads. */
   pids: 256,
+  /** Most open files per process. */
   openFiles: 1024,
 } as const;
 
@@ -122,7 +149,19 @@ export function resolveSandbox(options: SandboxOptions): ResolvedSandbox {
 
 const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
 
-/** `1073741824`, `'1g'`, `'512m'`, `'512MiB'` -> bytes (binary units, as Docker reads them). */
+/**
+ * A size in bytes, read the way Docker reads `--memory`: a whole number of bytes, or a number with
+ * a binary unit (`k`, `m`, `g`, `t`, optionally followed by `b` or `ib`, any case).
+ *
+ * @param value - the size: `1073741824`, `'1g'`, `'512m'`, `'1.5GiB'`.
+ * @param option - the option's name, for the error message.
+ * @throws InvalidArgumentError naming `option` when `value` is not a positive size.
+ * @example
+ * ```ts
+ * parseBytes('512m', 'memory'); // 536870912
+ * parseBytes('1.5g', 'memory'); // 1610612736
+ * ```
+ */
 export function parseBytes(value: number | string, option: string): number {
   if (typeof value === 'number') {
     if (Number.isInteger(value) && value > 0) return value;

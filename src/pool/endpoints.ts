@@ -26,12 +26,15 @@ export interface PoolEndpoint {
 
 /** What the pool knows about one endpoint (in `stats.endpoints` and the `'endpoint'` event). */
 export interface EndpointStatus {
+  /** The endpoint's `name` (default: its address). */
   name: string;
   /** In rotation: answered its last ping or start. */
   up: boolean;
   /** Runners on it now: idle, busy and starting. */
   runners: number;
+  /** Its `capacity` (`Infinity` when none was given). */
   capacity: number;
+  /** Its `weight`. */
   weight: number;
   /** Why it is out of rotation (when `up` is false). */
   error?: unknown;

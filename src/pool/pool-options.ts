@@ -12,7 +12,16 @@ export type PoolPolicy =
   /** Run `reset`, then hand it out again: faster, for trusted workloads only. */
   | 'reuse';
 
-/** Options of `new RunnerPool()`. */
+/**
+ * Options of `new RunnerPool()`. Every field is optional; an unknown option, a value of the wrong
+ * type or out of range (`runner` options included) is an `InvalidArgumentError` from the constructor.
+ *
+ * @example
+ * ```ts
+ * const options: RunnerPoolOptions = { min: 2, max: 8, maxWaiting: 50, acquireTimeoutMs: 30_000, runner: { memory: '512m' } };
+ * await using pool = new RunnerPool(options);
+ * ```
+ */
 export interface RunnerPoolOptions {
   /** Options of every runner the pool starts (image, sandbox limits, docker connection...). Default: `{}`. */
   runner?: DockerRunnerOptions;
@@ -55,7 +64,7 @@ export interface RunnerPoolOptions {
 
 /** Options of `RunnerPool.acquire()` and `run()`. */
 export interface AcquireOptions {
-  /** Aborting it while waiting rejects with `PoolAcquireCanceledError` and leaves the queue. */
+  /** Aborting it while waiting rejects with `PoolAcquireCanceledError` and leaves the queue. Default: none. */
   signal?: AbortSignal;
   /** Longest wait for a runner, then `PoolAcquireTimeoutError`. Default: the pool's `acquireTimeoutMs`. */
   timeoutMs?: number;
@@ -76,15 +85,33 @@ export interface ResolvedPoolOptions {
   acquireTimeoutMs: number;
 }
 
+/**
+ * The defaults of `RunnerPoolOptions` (see each option there). `max` is 4 only when the endpoints
+ * do not all have a `capacity`; otherwise it is their sum.
+ *
+ * @example
+ * ```ts
+ * const pool = new RunnerPool({ max: POOL_DEFAULTS.max * 2, idleTimeoutMs: POOL_DEFAULTS.idleTimeoutMs * 10 });
+ * ```
+ */
 export const POOL_DEFAULTS = {
+  /** Runners kept warm. */
   min: 0,
+  /** Most runners at once. */
   max: 4,
+  /** Idle runners above `min` are stopped after this long. */
   idleTimeoutMs: 30_000,
+  /** Most callers waiting beyond those a starting runner will serve. */
   maxWaiting: 100,
+  /** A runner serves one job. */
   policy: 'destroy',
+  /** Longest `reset` before the runner is destroyed instead. */
   resetTimeoutMs: 30_000,
+  /** Callers wait as long as it takes. */
   acquireTimeoutMs: Infinity,
+  /** How often endpoints are pinged. */
   probeIntervalMs: 2_000,
+  /** A ping slower than this counts as failed. */
   probeTimeoutMs: 3_000,
 } as const satisfies Partial<ResolvedPoolOptions>;
 

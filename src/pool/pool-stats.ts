@@ -31,6 +31,15 @@ export interface PoolEvents {
   endpoint: EndpointStatus;
 }
 
+/**
+ * A listener of the pool's event `E`, called with that event's payload.
+ *
+ * @example
+ * ```ts
+ * const onStats: PoolListener<'stats'> = ({ idle, busy, waiting }) => console.log(`idle ${idle}, busy ${busy}, waiting ${waiting}`);
+ * pool.on('stats', onStats);
+ * ```
+ */
 export type PoolListener<E extends keyof PoolEvents> = (payload: PoolEvents[E]) => void;
 
 /** Listeners per event. A listener that throws does not disturb the pool: its error is rethrown asynchronously. */

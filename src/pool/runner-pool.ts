@@ -117,6 +117,7 @@ export class RunnerPool implements AsyncDisposable {
     return this;
   }
 
+  /** Removes a listener added with `on()`. */
   off<E extends keyof PoolEvents>(event: E, listener: PoolListener<E>): this {
     this.#listeners.off(event, listener);
     return this;
@@ -240,6 +241,7 @@ export class RunnerPool implements AsyncDisposable {
     return this.#closing;
   }
 
+  /** `close()`, for `await using pool = new RunnerPool()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

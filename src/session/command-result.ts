@@ -2,12 +2,22 @@
 
 /** One piece of live output, tagged with the stream it came from. */
 export interface OutputChunk {
+  /** The stream the bytes came from. */
   type: 'stdout' | 'stderr';
   /** The raw bytes, ANSI codes and all. */
   data: Buffer;
 }
 
-/** What `run()` resolves with (and what `CommandFailedError` carries). */
+/**
+ * What `run()` resolves with (and what `CommandFailedError` carries), whatever the exit code.
+ *
+ * @example
+ * ```ts
+ * const result = await runner.run('grep -c error app.log');
+ * if (result.timedOut) throw new Error('grep hung');
+ * const count = result.exitCode === 1 ? 0 : Number(result.stdout); // grep answers 1 for "none"
+ * ```
+ */
 export interface CommandResult {
   /** The command text as given to `run()`. */
   command: string;
@@ -33,7 +43,22 @@ export interface CommandResult {
   droppedBytes: number;
 }
 
-/** Options of one `run()` / `stream()` call. */
+/**
+ * Options of one `run()` / `stream()` call. Every field is optional; an unknown option or a value
+ * of the wrong type rejects with `InvalidArgumentError` before the command is queued.
+ *
+ * @example
+ * ```ts
+ * await runner.run('python3 solve.py', {
+ *   stdin: input,
+ *   timeoutMs: 10_000,
+ *   maxOutputBytes: 1024 * 1024,
+ *   signal: AbortSignal.timeout(60_000),
+ *   onStderr: (text) => process.stderr.write(text),
+ *   check: true,
+ * });
+ * ```
+ */
 export interface RunOptions {
   /** Text or bytes the command reads on its stdin. Default: none (the command reads end-of-file). */
   stdin?: string | Uint8Array;
@@ -44,9 +69,9 @@ export interface RunOptions {
   check?: boolean;
   /** Remove ANSI escape codes from `stdout`, `stderr` and `output`. Default: true. */
   stripAnsi?: boolean;
-  /** Called with each piece of stdout as it arrives, decoded as UTF-8 (raw, ANSI codes kept). */
+  /** Called with each piece of stdout as it arrives, decoded as UTF-8 (raw, ANSI codes kept). Default: none. */
   onStdout?: (text: string) => void;
-  /** Called with each piece of stderr as it arrives, decoded as UTF-8 (raw, ANSI codes kept). */
+  /** Called with each piece of stderr as it arrives, decoded as UTF-8 (raw, ANSI codes kept). Default: none. */
   onStderr?: (text: string) => void;
   /**
    * Kill the command's processes if it runs longer than this, counted from when it starts (not
@@ -55,7 +80,7 @@ export interface RunOptions {
   timeoutMs?: number;
   /**
    * Aborting it kills the running command's processes (the result says `canceled`), or removes
-   * a queued command (it rejects with `CommandCanceledError`).
+   * a queued command (it rejects with `CommandCanceledError`). Default: none.
    */
   signal?: AbortSignal;
   /** Most output bytes the result keeps: the first and the last half; the rest is counted. Default: 16 MiB. */

@@ -21,6 +21,7 @@ export interface LocalSessionOptions extends SessionOpenOptions {
 
 /** A session on local bash, with `kill()` to end it from outside. */
 export interface LocalSession {
+  /** The session on that bash. */
   session: Session;
   /** The bash process id. */
   pid: number;

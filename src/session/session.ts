@@ -28,13 +28,17 @@ import { EventQueue } from './event-queue.js';
 
 /** Anything that emits `'data'` with Buffers: a Readable, or a lighter emitter. */
 export interface ByteSource {
+  /** Registers the listener for the bytes as they arrive. */
   on(event: 'data', listener: (chunk: Buffer) => void): unknown;
 }
 
 /** The byte streams of a running bash, and a promise that settles when it is gone. */
 export interface ShellTransport {
+  /** bash's standard input: the session writes the framed commands to it. */
   stdin: Writable;
+  /** bash's standard output. */
   stdout: ByteSource;
+  /** bash's standard error, kept apart from stdout. */
   stderr: ByteSource;
   /** Resolves once the shell has ended, saying how. Must not reject. */
   closed: Promise<SessionCloseInfo>;
@@ -44,6 +48,7 @@ export interface ShellTransport {
   unref?(): void;
   /** Stop reading from the shell until `resume()`: its writes then block (optional). */
   pause?(): void;
+  /** Read from the shell again after `pause()` (optional). */
   resume?(): void;
 }
 
@@ -65,8 +70,25 @@ export interface SessionControl {
   abandon(info: SessionCloseInfo): void;
 }
 
-/** An event of `stream()`: a chunk of output, or last, the result. */
-export type CommandEvent = OutputChunk | { type: 'result'; result: CommandResult };
+/**
+ * An event of `stream()`: a chunk of output, or last, the result. Narrow on `type`.
+ *
+ * @example
+ * ```ts
+ * for await (const event of runner.stream('make')) {
+ *   if (event.type === 'result') console.log('exit', event.result.exitCode);
+ *   else process.stdout.write(event.data); // event.type is 'stdout' or 'stderr'
+ * }
+ * ```
+ */
+export type CommandEvent =
+  | OutputChunk
+  | {
+      /** The last event: the command is done. */
+      type: 'result';
+      /** What `run()` would have resolved with. */
+      result: CommandResult;
+    };
 
 /** Options of `Session.open()`. */
 export interface SessionOpenOptions {
@@ -83,6 +105,24 @@ export interface SessionOpenOptions {
 /** However slow the kill channel, a timed-out command ends by then: 15 s. */
 const INTERRUPT_CAP_MS = 15_000;
 
+/**
+ * One bash session over a transport: the core `DockerRunner` wraps around a Docker attach, usable on
+ * its own over any transport (`startLocalSession()` runs it on local bash, which is no sandbox).
+ * Commands run one at a time, in call order; the shell's state carries over from one to the next.
+ * Options of `run()` / `stream()` as `DockerRunner`'s, except that no timeout applies by default.
+ *
+ * @example
+ * ```ts
+ * const child = spawn('bash', ['--noprofile', '--norc'], { stdio: 'pipe' });
+ * const closed = new Promise<SessionCloseInfo>((resolve) =>
+ *   child.once('exit', (code) => resolve({ reason: 'shell-exited', detail: `bash exited with status ${code}`, exitCode: code })),
+ * );
+ * const session = await Session.open({ stdin: child.stdin, stdout: child.stdout, stderr: child.stderr, closed });
+ * await session.run('cd /tmp');
+ * const { stdout } = await session.run('pwd'); // '/tmp\n'
+ * child.stdin.end();
+ * ```
+ */
 export class Session {
   readonly #transport: ShellTransport;
   readonly #options: SessionOpenOptions;
@@ -159,6 +199,7 @@ export class Session {
     return this.#closeInfo;
   }
 
+  /** True once the session has ended (`closeInfo` says why). */
   get isClosed(): boolean {
     return this.#closeInfo !== undefined;
   }

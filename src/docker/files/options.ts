@@ -6,11 +6,29 @@ import { posix } from 'node:path';
 import { InvalidArgumentError } from '../../errors.js';
 import { parseBytes } from '../sandbox-options.js';
 
-/** Default `maxBytes` of `getFile()` / `getFileStream()`: 256 MiB of file content. */
+/**
+ * Default `maxBytes` of `getFile()` / `getFileStream()`: 256 MiB of file content.
+ * @example
+ * ```ts
+ * const video = await runner.getFile('out.mp4', { maxBytes: DEFAULT_MAX_FILE_BYTES * 4 });
+ * ```
+ */
 export const DEFAULT_MAX_FILE_BYTES = 256 * 1024 ** 2;
-/** Default `maxBytes` of `getDirectory()`: 1 GiB of archive (content plus tar headers). */
+/**
+ * Default `maxBytes` of `getDirectory()` and `extractArchive()`: 1 GiB of archive (content plus tar headers).
+ * @example
+ * ```ts
+ * await runner.getDirectory('dataset', './dataset', { maxBytes: DEFAULT_MAX_DIRECTORY_BYTES * 8 });
+ * ```
+ */
 export const DEFAULT_MAX_DIRECTORY_BYTES = 1024 ** 3;
-/** Default `maxEntries` of `getDirectory()` / `extractArchive()`. */
+/**
+ * Default `maxEntries` of `getDirectory()` / `extractArchive()`.
+ * @example
+ * ```ts
+ * await runner.getDirectory('node_modules', './node_modules', { maxEntries: DEFAULT_MAX_ENTRIES * 5 });
+ * ```
+ */
 export const DEFAULT_MAX_ENTRIES = 100_000;
 
 /** How the bytes travel. */
@@ -45,7 +63,12 @@ export interface PutOptions extends FileAccessOptions {
    * Owner of what is put, on the archive route. Default: the numeric `user`, else root. On the exec
    * route what is put always belongs to `user`.
    */
-  owner?: { uid: number; gid: number };
+  owner?: {
+    /** Numeric user id. */
+    uid: number;
+    /** Numeric group id. */
+    gid: number;
+  };
   /** Mode of the file `putFile()` writes. Default: the local file's permission bits, or 0o644 for bytes. `putDirectory()` keeps the modes from disk. */
   mode?: number;
 }
@@ -71,7 +94,9 @@ export interface GetDirectoryOptions extends FileAccessOptions, ExtractLimits {}
 
 /** An entry left out of a transfer, and why. */
 export interface SkippedEntry {
+  /** The entry's name in the archive (a path relative to the destination). */
   entry: string;
+  /** Why it was left out, e.g. `is a FIFO or device`. */
   why: string;
 }
 
@@ -83,9 +108,13 @@ export interface TransferResult {
   via: TransferRoute;
   /** Bytes of file content. */
   bytes: number;
+  /** Regular files written. */
   files: number;
+  /** Directories made or merged into. */
   directories: number;
+  /** Symbolic links made. */
   symlinks: number;
+  /** Hard links made. */
   hardlinks: number;
   /** What was left out: FIFOs, devices and sockets; unsafe entries with `onUnsafe: 'skip'`. */
   skipped: SkippedEntry[];

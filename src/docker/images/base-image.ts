@@ -17,7 +17,12 @@ import { imageId } from './engine.js';
  * The offline base image: Debian bookworm minbase (bash, coreutils, procps, apt), built by
  * `scripts/build-base-image.sh`. Extend it with {@link buildImage}, e.g. `FROM docker-shell/base:bookworm`
  * plus `RUN apt-get update && apt-get install -y --no-install-recommends graphicsmagick`: apt reaches
- * Debian's mirror over the bridge network during a build.
+ * Debian's mirror over the bridge network during a build. `DockerRunner`'s default `image`.
+ *
+ * @example
+ * ```ts
+ * await buildImage(docker, { tag: 'my/gm:1', dockerfile: `FROM ${BASE_IMAGE}\nRUN apt-get update && apt-get install -y graphicsmagick` });
+ * ```
  */
 export const BASE_IMAGE = 'docker-shell/base:bookworm';
 
@@ -44,11 +49,13 @@ export interface BuildBaseImageOptions {
 
 /** What {@link buildBaseImage} resolves with, e.g. `{ tag, id: 'sha256:...', built: false, durationMs: 3 }`. */
 export interface BuildBaseImageResult {
+  /** The tag built (or found). */
   tag: string;
   /** The image id, `sha256:...`. */
   id: string;
   /** `false` when the image was already there and reused. */
   built: boolean;
+  /** From the call until the image was confirmed. */
   durationMs: number;
 }
 
@@ -90,7 +97,7 @@ export function currentBaseImageHost(): BaseImageHost {
  * `http` address, the script is pointed at the same engine through `DOCKER_HOST` (TLS and SSH
  * connections: it uses the CLI's own configuration).
  *
- * @param docker - a dockerode instance or its options. Default: `DOCKER_HOST`, else the local socket.
+ * @param connection - a dockerode instance or its options. Default: `DOCKER_HOST`, else the local socket.
  * @throws BaseImageBuildError (code `ERR_BASE_IMAGE_BUILD`) with `reason`: `not-root`,
  *   `no-debootstrap`, `no-docker-cli`, `no-bash` (checked before anything runs) or `script-failed`
  *   (with the script's last lines on `log` and in the message).

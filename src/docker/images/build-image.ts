@@ -34,9 +34,9 @@ export interface BuildImageOptions {
    * reachable registry.
    */
   pull?: boolean;
-  /** Each line the build prints, as it arrives, without its newline (step headers included). */
+  /** Each line the build prints, as it arrives, without its newline (step headers included). Default: none. */
   onOutput?: (line: string) => void;
-  /** Called when a step starts: `{ step, totalSteps, instruction }`, steps 1..N in order. */
+  /** Called when a step starts: `{ step, totalSteps, instruction }`, steps 1..N in order. Default: none. */
   onProgress?: (event: BuildProgressEvent) => void;
   /**
    * Cancels the build when aborted (the engine stops it and removes its intermediate container);
@@ -63,7 +63,7 @@ export interface BuildImageResult {
  * cache applies: an unchanged step prints `Using cache`. As with `docker build`, a build that fails
  * after some steps succeeded leaves their layers as untagged cache images (`docker image prune`).
  *
- * @param docker - a dockerode instance, or the options to make one.
+ * @param connection - a dockerode instance, or the options to make one.
  * @throws ImageBuildError (code `ERR_IMAGE_BUILD`) when a step fails or the engine refuses the build:
  *   it carries `tag`, `step` (the failing instruction), `stepNumber`/`totalSteps`, `log` (that step's
  *   output lines), `exitCode` of a failing `RUN`, and its message quotes the step and its last lines.

@@ -15,8 +15,11 @@ import type { EngineMessage } from './json-lines.js';
  * ```
  */
 export interface BuildProgressEvent {
+  /** The step's number, from 1. */
   step: number;
+  /** How many steps the Dockerfile has. */
   totalSteps: number;
+  /** The instruction as the builder printed it, e.g. `RUN make`. */
   instruction: string;
 }
 

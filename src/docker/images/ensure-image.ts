@@ -21,7 +21,7 @@ export interface EnsureImageOptions {
    * Called for each progress message while pulling (not called when nothing is pulled): a
    * `{ type: 'layer', id, status, currentBytes, totalBytes }` per layer update, or a
    * `{ type: 'status', message }`. A callback that throws stops the pull, and `ensureImage()`
-   * rejects with its error.
+   * rejects with its error. Default: none.
    */
   onProgress?: (event: PullEvent) => void;
   /**
@@ -35,7 +35,7 @@ export interface EnsureImageOptions {
 /**
  * Resolves when `image` is present locally, pulling it first when the policy allows.
  *
- * @param docker - a dockerode instance, or the options to make one.
+ * @param connection - a dockerode instance, or the options to make one.
  * @param image - the image reference, e.g. `docker-shell/base:bookworm` or `debian:bookworm-slim`.
  * @throws ImageNotFoundError naming the image when it is missing and cannot be pulled (pulling is
  *   off, no registry answers, the registry has no such image). Its message says how to get it.

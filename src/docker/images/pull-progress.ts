@@ -15,17 +15,23 @@ import type { EngineMessage } from './json-lines.js';
  * when that is known.
  */
 export interface PullLayerEvent {
+  /** Tells it from a `PullStatusEvent`. */
   type: 'layer';
   /** The layer id (short digest) the engine reports. */
   id: string;
+  /** The engine's word for the phase, e.g. `Downloading`. */
   status: string;
+  /** Bytes done in the current phase. */
   currentBytes: number;
+  /** The layer's compressed size; undefined until the engine says it. */
   totalBytes: number | undefined;
 }
 
 /** A pull message that is not about one layer, e.g. `latest: Pulling from library/debian`, `Digest: sha256:...`. */
 export interface PullStatusEvent {
+  /** Tells it from a `PullLayerEvent`. */
   type: 'status';
+  /** The engine's message, as it sent it. */
   message: string;
 }
 
