@@ -1,20 +1,55 @@
 #!/usr/bin/env node
 /**
  * The `docker-shell` command: argv in, library calls out. Each verb lives in its own module
- * (`<verb>-command.ts`) and only registers itself here.
+ * (`<verb>-command.ts`) and only registers itself here; this file turns failures into one line on
+ * stderr and an exit code (see `failure.ts`).
  */
-import { Command } from 'commander';
+import { chalkStderr } from 'chalk';
+import { Command, CommanderError } from 'commander';
+import { UsageError, log, reportFailure } from './failure.js';
 import { pruneCommand } from './prune-command.js';
+import { runCommand } from './run-command.js';
+
+// https://no-color.org: chalk itself only knows FORCE_COLOR.
+if (process.env.NO_COLOR) chalkStderr.level = 0;
 
 const program = new Command('docker-shell')
-  .description('A long-lived bash session in a throw-away Docker container: maintenance commands.')
-  .addCommand(pruneCommand());
+  .description('A long-lived bash session in a hardened, throw-away Docker container.')
+  .addCommand(runCommand())
+  .addCommand(pruneCommand())
+  .showSuggestionAfterError(true);
+
+/** The verb whose action is running, for the exit code of its failures. */
+let verb: string | undefined;
+program.hook('preAction', (_program, action) => {
+  verb = verbOf(action);
+  log('%s %o', verb, action.opts());
+});
+
+/** Usage errors come back here as a `UsageError` naming the verb, instead of commander exiting. */
+function configure(command: Command): void {
+  command.configureOutput({ outputError: () => {} }).exitOverride((error) => {
+    throw new UsageError(error, command === program ? undefined : verbOf(command));
+  });
+  command.commands.forEach(configure);
+}
+configure(program);
+
+/** `run`, `image ensure`...: the command's path below the program. */
+function verbOf(command: Command): string {
+  const names: string[] = [];
+  for (let at: Command | null = command; at && at !== program; at = at.parent) names.unshift(at.name());
+  return names.join(' ');
+}
 
 try {
   await program.parseAsync();
 } catch (error) {
-  // One clear line; commander's own usage errors have already been printed and exited with 1.
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`docker-shell: ${message.split('\n', 1)[0]}\n`);
-  process.exitCode = 1;
+  const commanderError = error instanceof UsageError ? (error.cause as CommanderError) : undefined;
+  if (commanderError && (commanderError.exitCode === 0 || commanderError.code === 'commander.help')) {
+    // --help, --version, or help shown for a missing verb: commander has printed it.
+    process.exitCode = commanderError.exitCode;
+  } else {
+    process.exitCode = reportFailure(error, error instanceof UsageError ? error.verb : verb);
+  }
 }

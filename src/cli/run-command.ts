@@ -1,0 +1,168 @@
+/**
+ * `docker-shell run [options] -- 'cmd1' 'cmd2' ...`: one fresh sandbox, one bash session, the
+ * commands as steps in order with live output; stops at the first failure unless `--keep-going`,
+ * and exits with the failing step's exit code.
+ */
+import { performance } from 'node:perf_hooks';
+import { Command } from 'commander';
+import { DockerRunner } from '../docker/docker-runner.js';
+import { log, reportFailure } from './failure.js';
+import { LiveOutput, writeTo } from './live-output.js';
+import { collect, formatDuration, parseTransfer, type TransferSpec } from './parse.js';
+import { Progress } from './progress.js';
+import { addSandboxFlags, runnerOptions, type SandboxFlags } from './sandbox-flags.js';
+import { pullImage, runStep, startRunner } from './sandbox-session.js';
+import { signalExitCode, trapSignals } from './signals.js';
+import { stepExitCode, stepFailed, stepFooter, stepHeader, stepRecord, type StepOutcome } from './step-report.js';
+import { getAll, putAll } from './transfers.js';
+
+/** Flags of `run`. */
+interface RunFlags extends SandboxFlags {
+  keepGoing?: boolean;
+  json?: boolean;
+  put?: TransferSpec[];
+  get?: TransferSpec[];
+}
+
+/** The exit code when our stdout was closed under us (`docker-shell run ... | head -1`): 128 + SIGPIPE. */
+const EXIT_STDOUT_CLOSED = 141;
+
+/** The `run` verb. */
+export function runCommand(): Command {
+  const command = new Command('run')
+    .description('run each command as a step of one bash session in a fresh sandbox, in order, with live output')
+    .usage("[options] -- 'command 1' 'command 2' ...")
+    .argument('<commands...>', "the steps, one bash command line each (quote each one: 'make -j2' 'make test')")
+    .option('-k, --keep-going', "run every step even after one failed (the exit code is the first failure's)")
+    .option('--json', 'print one JSON object per step on stdout (JSON Lines) and nothing else there')
+    .option('--put <local:remote>', 'copy a local file or directory into the sandbox before the steps (repeatable)', collect(parseTransfer))
+    .option('--get <remote:local>', 'copy a sandbox file or directory out after the steps (repeatable; not after a failure)', collect(parseTransfer));
+  addSandboxFlags(command, { timeout: '5m', timeoutHelp: 'timeout of each step: 30s, 5m, 1h, 1500 (ms), or none' });
+  return command.action(async (commands: string[], flags: RunFlags) => {
+    process.exitCode = await runSteps(commands, flags);
+  });
+}
+
+async function runSteps(commands: readonly string[], flags: RunFlags): Promise<number> {
+  const progress = new Progress({ quiet: flags.quiet });
+  const human = flags.json !== true;
+  const controller = new AbortController();
+  let phase: 'setup' | 'steps' | 'teardown' = 'setup';
+  const runner = new DockerRunner({ ...runnerOptions(flags), pull: flags.pull === 'never' ? 'never' : 'missing' });
+  const trap = trapSignals((signal) => {
+    log('%s: stopping', signal);
+    controller.abort();
+    // A step is interrupted through its signal; anything else (a pull, the start, a transfer) by removing the sandbox.
+    if (phase !== 'steps') void runner.stop().catch(() => {});
+  });
+  let stdoutClosed = false;
+  const onStdoutError = (error: NodeJS.ErrnoException): void => {
+    log('stdout: %s', error.message);
+    stdoutClosed = true;
+    controller.abort();
+  };
+  process.stdout.on('error', onStdoutError);
+  const interruptedCode = (): number | undefined =>
+    trap.received ? signalExitCode(trap.received) : stdoutClosed ? EXIT_STDOUT_CLOSED : undefined;
+
+  try {
+    await pullImage(runner, flags, progress, controller.signal);
+    await startRunner(runner, progress);
+    await putAll(runner, flags.put ?? [], progress);
+    phase = 'steps';
+    const steps = await runAll(runner, commands, flags, controller.signal, progress);
+    phase = 'teardown';
+    const interrupted = interruptedCode();
+    if (interrupted !== undefined) return interrupted;
+    if (human) summarize(steps, commands.length, flags, progress);
+    const gets = flags.get ?? [];
+    if (gets.length > 0) {
+      if (steps.sessionOver || (steps.firstFailure !== undefined && flags.keepGoing !== true)) {
+        progress.line(`--get skipped: ${steps.sessionOver ? 'the session ended' : 'a step failed'}`);
+      } else {
+        try {
+          await getAll(runner, gets, progress);
+        } catch (error) {
+          const code = reportFailure(error, 'run');
+          return steps.firstFailure ?? code;
+        }
+      }
+    }
+    return steps.firstFailure ?? 0;
+  } catch (error) {
+    const interrupted = interruptedCode();
+    if (interrupted === undefined) throw error;
+    log('interrupted: %O', error);
+    progress.line(trap.received ? `interrupted by ${trap.received}; the sandbox is removed` : 'stdout was closed; the sandbox is removed');
+    return interrupted;
+  } finally {
+    phase = 'teardown';
+    await runner.stop().catch((error: unknown) => log('stop: %O', error));
+    trap.dispose();
+    process.stdout.off('error', onStdoutError);
+  }
+}
+
+/** What the steps came to. */
+interface StepsOutcome {
+  /** The exit code of the first step that failed. */
+  firstFailure: number | undefined;
+  /** The step that failed first. */
+  failedStep: number | undefined;
+  failures: number;
+  ran: number;
+  /** The session ended during a step: no step can run after it. */
+  sessionOver: boolean;
+  durationMs: number;
+}
+
+async function runAll(runner: DockerRunner, commands: readonly string[], flags: RunFlags, signal: AbortSignal, progress: Progress): Promise<StepsOutcome> {
+  const started = performance.now();
+  const outcome: StepsOutcome = { firstFailure: undefined, failedStep: undefined, failures: 0, ran: 0, sessionOver: false, durationMs: 0 };
+  const live = flags.json ? undefined : new LiveOutput();
+  const headers = live !== undefined && progress.enabled;
+  for (const [index, command] of commands.entries()) {
+    if (signal.aborted) break;
+    const step = index + 1;
+    if (headers) process.stderr.write(stepHeader(step, commands.length, command));
+    const end = await runStep(runner, command, live, signal);
+    const result: StepOutcome = { step, command, end };
+    outcome.ran += 1;
+    if (flags.json) {
+      await writeTo(process.stdout, `${JSON.stringify(stepRecord(result))}\n`);
+    } else if (headers) {
+      process.stderr.write(`${live?.midLine ? '\n' : ''}${stepFooter(result, commands.length)}`);
+    }
+    live?.reset();
+    log('step %d: %o', step, stepRecord(result));
+    if (stepFailed(end)) {
+      outcome.failures += 1;
+      outcome.firstFailure ??= stepExitCode(end);
+      outcome.failedStep ??= step;
+    }
+    if ('closed' in end) {
+      outcome.sessionOver = true;
+      break;
+    }
+    if (stepFailed(end) && flags.keepGoing !== true) break;
+  }
+  outcome.durationMs = performance.now() - started;
+  return outcome;
+}
+
+/** The last line for people: all passed, or which step failed and what did not run. */
+function summarize(steps: StepsOutcome, total: number, flags: RunFlags, progress: Progress): void {
+  const took = formatDuration(steps.durationMs);
+  const notRun = total - steps.ran;
+  const skipped = notRun > 0 ? `; ${notRun} step${notRun === 1 ? '' : 's'} not run` : '';
+  if (steps.failedStep === undefined) {
+    progress.line(`${total === 1 ? 'the step' : `all ${total} steps`} passed in ${took}`);
+  } else if (steps.sessionOver) {
+    progress.line(`the session ended in step ${steps.failedStep} of ${total}${skipped}`);
+  } else if (flags.keepGoing && steps.failures > 1) {
+    progress.line(`${steps.failures} of ${total} steps failed in ${took}; the exit code is step ${steps.failedStep}'s (${steps.firstFailure})`);
+  } else {
+    const hint = notRun > 0 ? ' (--keep-going runs them all)' : '';
+    progress.line(`step ${steps.failedStep} of ${total} failed (exit ${steps.firstFailure})${skipped}${hint}`);
+  }
+}
