@@ -394,6 +394,7 @@ export class InvalidArgumentError extends TypeError {
     this.name = 'InvalidArgumentError';
     this.option = option;
     Object.defineProperty(this, brand, { value: true });
+    complaints.set(this, { expected, received });
   }
 
   /** A brand check, as `DockerShellError`'s: true for these errors from any copy of docker-shell. */
@@ -402,11 +403,41 @@ export class InvalidArgumentError extends TypeError {
   }
 }
 
-function describeValue(value: unknown): string {
+/** What each InvalidArgumentError expected and received, kept off the public fields for `nestedArgumentError()`. */
+const complaints = new WeakMap<InvalidArgumentError, { expected: string; received: unknown }>();
+
+/**
+ * The same complaint about an option of a nested object, named from the outside: `memory` of the
+ * pool's `runner` option is `runner.memory`.
+ */
+export function nestedArgumentError(prefix: string, error: InvalidArgumentError): InvalidArgumentError {
+  const complaint = complaints.get(error);
+  return complaint ? new InvalidArgumentError(`${prefix}.${error.option}`, complaint.expected, complaint.received) : error;
+}
+
+/** The value received, with its type, in a few words: never a function's source or `[object Object]`. */
+export function describeValue(value: unknown): string {
   if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value)}`;
   if (value === null || value === undefined) return String(value);
-  if (typeof value === 'object') return `an object (${Object.prototype.toString.call(value)})`;
-  return `${typeof value} ${String(value)}`;
+  if (typeof value === 'function') return value.name ? `a function (${value.name})` : 'a function';
+  if (typeof value === 'bigint') return `bigint ${value}n`;
+  if (typeof value === 'symbol') return `symbol ${value.toString()}`;
+  if (typeof value !== 'object') return `${typeof value} ${String(value)}`;
+  if (Array.isArray(value)) return `an array ${shortJson(value) ?? `of ${value.length} items`}`;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  const className = prototype === null ? undefined : (prototype as { constructor?: { name?: unknown } }).constructor?.name;
+  if (typeof className === 'string' && className !== 'Object') return `an object (${className})`;
+  return `an object ${shortJson(value) ?? `with keys ${Object.keys(value).join(', ')}`}`;
+}
+
+function shortJson(value: object): string | undefined {
+  try {
+    const text = JSON.stringify(value);
+    if (text === undefined) return undefined;
+    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  } catch {
+    return undefined; // a cycle, a BigInt
+  }
 }
 
 /** Where a failed image build stopped, as far as the engine's output tells. */
