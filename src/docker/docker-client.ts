@@ -6,14 +6,19 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
-import { DockerApiError, DockerUnavailableError } from '../errors.js';
+import { DockerApiError, DockerUnavailableError, InvalidArgumentError } from '../errors.js';
 
 /** A dockerode instance, or the options to make one (socketPath, host/port, protocol, TLS files...). */
 export type DockerConnection = Dockerode | Dockerode.DockerOptions;
 
-export function resolveDocker(connection: DockerConnection | undefined): Dockerode {
+/** The dockerode instance for `connection`; `option` names it in the error when it is neither an instance nor options. */
+export function resolveDocker(connection: DockerConnection | undefined, option = 'docker'): Dockerode {
   if (connection instanceof Dockerode) return connection;
-  return connection === undefined ? new Dockerode() : new Dockerode(connection);
+  if (connection === undefined) return new Dockerode();
+  if (typeof connection !== 'object' || connection === null || Array.isArray(connection)) {
+    throw new InvalidArgumentError(option, 'a Dockerode instance or its connection options, e.g. { socketPath } or { host, port, protocol }', connection);
+  }
+  return new Dockerode(connection);
 }
 
 /** Where the engine is expected, for messages: a socket path or a URL. */

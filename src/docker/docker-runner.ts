@@ -5,6 +5,7 @@ import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { v4 as uuidv4 } from 'uuid';
 import { DockerShellError, InvalidArgumentError, SessionClosedError, StartFailedError, type SessionCloseInfo } from '../errors.js';
+import { checkChoice, checkDuration, checkOptionsObject, checkString, checkStringRecord } from '../option-checks.js';
 import { killCommand } from '../protocol/kill-script.js';
 import type { CommandResult, RunOptions } from '../session/command-result.js';
 import { checkRunOptions } from '../session/run-options.js';
@@ -24,7 +25,9 @@ import {
   type PutOptions,
   type TransferResult,
 } from './files.js';
+import { GET_DIRECTORY_OPTION_NAMES, GET_FILE_OPTION_NAMES, PUT_OPTION_NAMES, checkTransferOptions, containerPath, hostPath } from './files/options.js';
 import { BASE_IMAGE, ensureImage, type PullPolicy } from './images.js';
+import { PULL_POLICIES } from './images/ensure-image.js';
 import { runnerLabels } from './labels.js';
 import { SANDBOX_OPTION_NAMES, resolveSandbox, type ResolvedSandbox, type SandboxOptions } from './sandbox-options.js';
 import { ensureReaper } from './reaper.js';
@@ -69,7 +72,7 @@ export interface DockerRunnerOptions extends SandboxOptions {
  */
 export const DEFAULT_TIMEOUT_MS = 300_000;
 
-const RUNNER_OPTION_NAMES = new Set([...SANDBOX_OPTION_NAMES, 'image', 'docker', 'labels', 'pull', 'startTimeoutMs', 'timeoutMs', 'maxOutputBytes']);
+const RUNNER_OPTION_NAMES = [...SANDBOX_OPTION_NAMES, 'image', 'docker', 'labels', 'pull', 'startTimeoutMs', 'timeoutMs', 'maxOutputBytes'];
 
 /**
  * A bash session in a fresh container. Commands run one after another, and state (cwd, variables,
@@ -101,11 +104,11 @@ export class DockerRunner implements AsyncDisposable {
 
   /** @throws InvalidArgumentError for an unknown option or a value of the wrong type. */
   constructor(options: DockerRunnerOptions = {}) {
-    for (const key of Object.keys(options)) {
-      if (!RUNNER_OPTION_NAMES.has(key)) {
-        throw new InvalidArgumentError(key, `not set: it is not an option of DockerRunner (known: ${[...RUNNER_OPTION_NAMES].join(', ')})`, (options as Record<string, unknown>)[key]);
-      }
-    }
+    checkOptionsObject(options, RUNNER_OPTION_NAMES, 'DockerRunner');
+    checkString(options.image, 'image', 'an image reference such as "debian:bookworm-slim"');
+    checkStringRecord(options.labels, 'labels');
+    checkChoice(options.pull, 'pull', PULL_POLICIES);
+    checkDuration(options.startTimeoutMs, 'startTimeoutMs');
     this.#options = { ...options };
     this.#sandbox = resolveSandbox(options);
     this.#defaults = { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxOutputBytes: options.maxOutputBytes };
@@ -176,10 +179,15 @@ export class DockerRunner implements AsyncDisposable {
    * const { stdout } = await runner.run('ls -1 /', { check: true });
    */
   run(command: string, options: RunOptions = {}): Promise<CommandResult> {
+    let merged: RunOptions;
+    try {
+      merged = this.#runOptions(command, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     // Enqueue synchronously when the session exists, so call order is queue order and a close()
     // right after sees the command; before that, in call order once start() resolves.
     const session = this.#session;
-    const merged = { ...this.#defaults, ...options };
     if (session) return session.run(command, merged);
     return this.#ready().then((ready) => ready.run(command, merged));
   }
@@ -193,8 +201,16 @@ export class DockerRunner implements AsyncDisposable {
    * }
    */
   stream(command: string, options: RunOptions = {}): AsyncIterableIterator<CommandEvent> {
+    let merged: RunOptions;
+    try {
+      merged = this.#runOptions(command, options);
+    } catch (error) {
+      // As the session's stream() does: the iteration throws.
+      return (async function* (): AsyncGenerator<CommandEvent> {
+        throw error;
+      })();
+    }
     const session = this.#session;
-    const merged = { ...this.#defaults, ...options };
     if (session) return session.stream(command, merged);
     const ready = this.#ready();
     return (async function* () {
@@ -209,6 +225,9 @@ export class DockerRunner implements AsyncDisposable {
    * @example await runner.putFile('input.txt', Buffer.from('hello\n'));
    */
   async putFile(path: string, source: Uint8Array | string, options: PutOptions = {}): Promise<TransferResult> {
+    this.#checkTransfer(options, PUT_OPTION_NAMES, 'putFile()', [path, 'path']);
+    if (typeof source === 'string') hostPath(source, 'source');
+    else if (!(source instanceof Uint8Array)) throw new InvalidArgumentError('source', 'bytes (a Uint8Array or Buffer) or a local file path', source);
     return putFile(await this.#fileContainer(), path, source, { ...this.#fileOptions(), ...options });
   }
 
@@ -217,6 +236,8 @@ export class DockerRunner implements AsyncDisposable {
    * @example await runner.putDirectory('./images', 'inputs');
    */
   async putDirectory(localDir: string, containerDir: string, options: PutOptions = {}): Promise<TransferResult> {
+    this.#checkTransfer(options, PUT_OPTION_NAMES, 'putDirectory()', [containerDir, 'containerDir']);
+    hostPath(localDir, 'localDir');
     return putDirectory(await this.#fileContainer(), localDir, containerDir, { ...this.#fileOptions(), ...options });
   }
 
@@ -227,11 +248,13 @@ export class DockerRunner implements AsyncDisposable {
    * @example const bytes = await runner.getFile('thumbs/a.jpg');
    */
   async getFile(path: string, options: GetFileOptions = {}): Promise<Buffer> {
+    this.#checkTransfer(options, GET_FILE_OPTION_NAMES, 'getFile()', [path, 'path']);
     return getFile(await this.#fileContainer(), path, { ...this.#fileOptions(), ...options });
   }
 
   /** Like `getFile`, as a stream of the file's bytes (bounded the same way). */
   async getFileStream(path: string, options: GetFileOptions = {}): Promise<Readable> {
+    this.#checkTransfer(options, GET_FILE_OPTION_NAMES, 'getFileStream()', [path, 'path']);
     return getFileStream(await this.#fileContainer(), path, { ...this.#fileOptions(), ...options });
   }
 
@@ -243,6 +266,8 @@ export class DockerRunner implements AsyncDisposable {
    * @example await runner.getDirectory('thumbs', './out/thumbs');
    */
   async getDirectory(containerDir: string, localDir: string, options: GetDirectoryOptions = {}): Promise<TransferResult> {
+    this.#checkTransfer(options, GET_DIRECTORY_OPTION_NAMES, 'getDirectory()', [containerDir, 'containerDir']);
+    hostPath(localDir, 'localDir');
     return getDirectory(await this.#fileContainer(), containerDir, localDir, { ...this.#fileOptions(), ...options });
   }
 
@@ -373,6 +398,21 @@ export class DockerRunner implements AsyncDisposable {
 
   #fileOptions(): PutOptions {
     return { workdir: this.#sandbox.workdir, user: this.#sandbox.user, owner: this.#sandbox.owner };
+  }
+
+  /** A command's options over the runner's defaults, checked before anything starts. An option given as undefined keeps the default. */
+  #runOptions(command: string, options: RunOptions): RunOptions {
+    if (typeof command !== 'string') throw new InvalidArgumentError('command', 'a string', command);
+    checkRunOptions(options);
+    const merged: Record<string, unknown> = { ...this.#defaults };
+    for (const [key, value] of Object.entries(options)) if (value !== undefined) merged[key] = value;
+    return merged as RunOptions;
+  }
+
+  /** A transfer's options and container path, checked before the runner is started for it. */
+  #checkTransfer(options: unknown, known: readonly string[], owner: string, [path, option]: [unknown, string]): void {
+    checkTransferOptions(options, known, owner);
+    containerPath(path, this.#sandbox.workdir, option);
   }
 
   #keepAlive(): void {

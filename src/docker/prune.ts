@@ -4,6 +4,7 @@
  */
 import { hostname } from 'node:os';
 import type Dockerode from 'dockerode';
+import { checkBoolean, checkOptionsObject, checkSignal, checkStringRecord } from '../option-checks.js';
 import { dockerError, resolveDocker, statusOf, type DockerConnection } from './docker-client.js';
 import { LABEL_MANAGED, LABEL_OWNER } from './labels.js';
 import { isProcessAlive, parseOwner } from './owner.js';
@@ -77,6 +78,11 @@ export interface PruneResult {
  *   or a removal (a container already gone, or already being removed, is not an error).
  */
 export async function prune(options: PruneOptions = {}): Promise<PruneResult> {
+  // `all` removes the containers of running programs: a truthy string must not be read as yes.
+  checkOptionsObject(options, ['docker', 'all', 'labels', 'signal'], 'prune()');
+  checkBoolean(options.all, 'all');
+  checkStringRecord(options.labels, 'labels');
+  checkSignal(options.signal);
   const docker = resolveDocker(options.docker);
   const { signal } = options;
   signal?.throwIfAborted();

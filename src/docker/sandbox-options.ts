@@ -4,6 +4,7 @@
  */
 import { basename } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
+import { checkOptionsObject } from '../option-checks.js';
 
 /** A host directory or file made visible in the sandbox. Nothing of the host is mounted by default. */
 export interface BindMount {
@@ -143,7 +144,7 @@ export function resolveSandbox(options: SandboxOptions): ResolvedSandbox {
     runtime: optionalString(options.runtime, 'runtime'),
     capAdd: stringArray(options.capAdd, 'capAdd'),
     allowPrivilegeEscalation: optionalBoolean(options.allowPrivilegeEscalation, 'allowPrivilegeEscalation') ?? false,
-    mounts: (options.mounts ?? []).map(checkMount),
+    mounts: mountList(options.mounts).map(checkMount),
   };
 }
 
@@ -191,9 +192,16 @@ function numericOwner(user: string): { uid: number; gid: number } | undefined {
 // The engine's socket in the sandbox would let any command start a privileged container.
 const ENGINE_SOCKETS = new Set(['docker.sock', 'containerd.sock', 'dockershim.sock', 'podman.sock']);
 
+function mountList(value: unknown): BindMount[] {
+  if (value === undefined) return [];
+  if (Array.isArray(value)) return value as BindMount[];
+  throw new InvalidArgumentError('mounts', 'an array of { source, target, readOnly? }', value);
+}
+
 function checkMount(mount: BindMount, index: number): Required<BindMount> {
   const where = `mounts[${index}]`;
   if (typeof mount !== 'object' || mount === null) throw new InvalidArgumentError(where, 'an object { source, target, readOnly? }', mount);
+  checkOptionsObject(mount, ['source', 'target', 'readOnly'], 'a mount', `${where}.`);
   const source = absolutePath(mount.source, `${where}.source`);
   if (ENGINE_SOCKETS.has(basename(source)) || source === '/var/run' || source === '/run') {
     throw new InvalidArgumentError(`${where}.source`, 'a path that is not (and does not contain) the container engine socket', source);

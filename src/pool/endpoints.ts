@@ -68,7 +68,7 @@ export class Endpoint {
       throw new InvalidArgumentError(`${where}.capacity`, 'an integer >= 1 (or Infinity)', capacity);
     }
     if (name !== undefined && (typeof name !== 'string' || name === '')) throw new InvalidArgumentError(`${where}.name`, 'a non-empty string', name);
-    this.docker = resolveDocker(spec.docker);
+    this.docker = resolveDocker(spec.docker, `${where}.docker`);
     this.name = name ?? describeAddress(this.docker);
     this.weight = weight;
     this.capacity = capacity;

@@ -2,7 +2,8 @@
  * Options of `new RunnerPool()` and of `acquire()`, their defaults, and their validation at the door.
  */
 import { DockerRunner, type DockerRunnerOptions } from '../docker/docker-runner.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, nestedArgumentError } from '../errors.js';
+import { checkOptionsObject } from '../option-checks.js';
 import { resolveEndpoints, type Endpoint, type PoolEndpoint } from './endpoints.js';
 
 /** What happens to a runner once its job is done. */
@@ -115,7 +116,7 @@ export const POOL_DEFAULTS = {
   probeTimeoutMs: 3_000,
 } as const satisfies Partial<ResolvedPoolOptions>;
 
-const OPTION_NAMES = new Set(['runner', 'endpoints', 'probeIntervalMs', 'probeTimeoutMs', 'min', 'max', 'idleTimeoutMs', 'maxWaiting', 'policy', 'reset', 'resetTimeoutMs', 'acquireTimeoutMs']);
+const OPTION_NAMES = ['runner', 'endpoints', 'probeIntervalMs', 'probeTimeoutMs', 'min', 'max', 'idleTimeoutMs', 'maxWaiting', 'policy', 'reset', 'resetTimeoutMs', 'acquireTimeoutMs'];
 
 function count(name: string, value: unknown, fallback: number, least: number): number {
   if (value === undefined) return fallback;
@@ -139,15 +140,14 @@ export function duration(name: string, value: unknown, fallback: number): number
 
 /** Checks every option and fills in defaults. @throws InvalidArgumentError naming the option. */
 export function resolvePoolOptions(options: RunnerPoolOptions): ResolvedPoolOptions {
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object', options);
-  for (const key of Object.keys(options)) {
-    if (!OPTION_NAMES.has(key)) {
-      throw new InvalidArgumentError(key, `not set: it is not an option of RunnerPool (known: ${[...OPTION_NAMES].join(', ')})`, (options as Record<string, unknown>)[key]);
-    }
-  }
+  checkOptionsObject(options, OPTION_NAMES, 'RunnerPool');
   const runner = options.runner ?? {};
-  if (typeof runner !== 'object' || runner === null) throw new InvalidArgumentError('runner', 'an object of DockerRunner options', runner);
-  new DockerRunner(runner); // validates the runner options now (no side effect until start())
+  if (typeof runner !== 'object' || runner === null || Array.isArray(runner)) throw new InvalidArgumentError('runner', 'an object of DockerRunner options', runner);
+  try {
+    new DockerRunner(runner); // validates the runner options now (no side effect until start())
+  } catch (error) {
+    throw error instanceof InvalidArgumentError ? nestedArgumentError('runner', error) : error;
+  }
   const endpoints = resolveEndpoints(options.endpoints, runner.docker);
   const capacity = endpoints.reduce((sum, endpoint) => sum + endpoint.capacity, 0);
   const max = count('max', options.max, options.endpoints && Number.isFinite(capacity) ? capacity : POOL_DEFAULTS.max, 1);
@@ -176,7 +176,7 @@ export function resolvePoolOptions(options: RunnerPoolOptions): ResolvedPoolOpti
 
 /** Checks `acquire()` options. @throws InvalidArgumentError naming the option. */
 export function resolveAcquireOptions(options: AcquireOptions, fallbackTimeoutMs: number): { signal: AbortSignal | undefined; timeoutMs: number } {
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object', options);
+  checkOptionsObject(options, ['signal', 'timeoutMs'], 'acquire()');
   const { signal } = options;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('signal', 'an AbortSignal', signal);
   return { signal, timeoutMs: duration('timeoutMs', options.timeoutMs, fallbackTimeoutMs) };

@@ -75,7 +75,8 @@ export interface RunOptions {
   onStderr?: (text: string) => void;
   /**
    * Kill the command's processes if it runs longer than this, counted from when it starts (not
-   * while it waits in the queue). Default: the runner's `timeoutMs`; none for a bare session.
+   * while it waits in the queue). In ms, up to 2 147 483 647 (Node's timer limit, about 24 days),
+   * or `Infinity` for none. Default: the runner's `timeoutMs`; none for a bare session.
    */
   timeoutMs?: number;
   /**

@@ -1,5 +1,6 @@
 /** Checking `run()` options where they enter, and the exit code a result reports. */
 import { InvalidArgumentError } from '../errors.js';
+import { checkDuration, checkOptionsObject } from '../option-checks.js';
 import type { RunOptions } from './command-result.js';
 
 /** Why a running command was stopped from outside. */
@@ -16,18 +17,13 @@ export function reportedExitCode(exitCode: number | null, interrupted: Interrupt
   return interrupted === 'timeout' ? 124 : 130;
 }
 
-const RUN_OPTION_NAMES = new Set(['stdin', 'check', 'stripAnsi', 'onStdout', 'onStderr', 'timeoutMs', 'signal', 'maxOutputBytes']);
+const RUN_OPTION_NAMES = ['stdin', 'check', 'stripAnsi', 'onStdout', 'onStderr', 'timeoutMs', 'signal', 'maxOutputBytes'];
 
 /** Checks `run()` options at the door, naming the option that is wrong. */
 export function checkRunOptions(options: RunOptions): void {
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object', options);
-  for (const key of Object.keys(options)) {
-    if (!RUN_OPTION_NAMES.has(key)) throw new InvalidArgumentError(key, `not set: it is not an option of run() (known: ${[...RUN_OPTION_NAMES].join(', ')})`, (options as Record<string, unknown>)[key]);
-  }
+  checkOptionsObject(options, RUN_OPTION_NAMES, 'run() / stream()');
   const { timeoutMs, maxOutputBytes, signal, stdin } = options;
-  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0)) {
-    throw new InvalidArgumentError('timeoutMs', 'a positive number of milliseconds (or Infinity)', timeoutMs);
-  }
+  checkDuration(timeoutMs, 'timeoutMs');
   if (maxOutputBytes !== undefined && !(Number.isInteger(maxOutputBytes) && maxOutputBytes > 0)) {
     throw new InvalidArgumentError('maxOutputBytes', 'a positive whole number of bytes', maxOutputBytes);
   }

@@ -64,7 +64,7 @@ describe('options', () => {
     [{ policy: 'recycle' }, 'policy'],
     [{ reset: async () => {} }, 'reset'],
     [{ maximum: 3 }, 'maximum'],
-    [{ runner: { memory: 'lots' } }, 'memory'],
+    [{ runner: { memory: 'lots' } }, 'runner.memory'],
     [{ runner: { docker: {} }, endpoints: [{}] }, 'runner.docker'],
     [{ min: 3, endpoints: [{ capacity: 2 }] }, 'min'],
     [{ endpoints: [{ weight: -1 }] }, 'endpoints[0].weight'],

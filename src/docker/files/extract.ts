@@ -5,12 +5,12 @@ import { chmod, link, lstat, rm, symlink, utimes } from 'node:fs/promises';
 import { sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import tar, { type Header } from 'tar-stream';
-import { ArchiveLimitError, DockerShellError, FileTransferError, UnsafeArchiveError } from '../../errors.js';
+import { ArchiveLimitError, DockerShellError, FileTransferError, InvalidArgumentError, UnsafeArchiveError } from '../../errors.js';
 import { hostError, isFsError } from './host-errors.js';
 import { entryParts, unsafeSymlinkTarget } from './entry-names.js';
 import { HostTree, UnsafePathError } from './host-tree.js';
 import { feedParser } from './tar-feed.js';
-import { DEFAULT_MAX_DIRECTORY_BYTES, byteLimit, entryLimit, unsafePolicy, type ExtractLimits, type TransferResult } from './options.js';
+import { DEFAULT_MAX_DIRECTORY_BYTES, EXTRACT_OPTION_NAMES, byteLimit, checkTransferOptions, entryLimit, hostPath, unsafePolicy, type ExtractLimits, type TransferResult } from './options.js';
 
 /** An entry as the parser hands it over: its header and its content. */
 type Entry = AsyncIterable<Buffer> & { header: Header };
@@ -40,6 +40,9 @@ export type ExtractResult = Omit<TransferResult, 'path' | 'via'>;
  * // result.files, result.skipped
  */
 export async function extractArchive(archive: Readable, destDir: string, options: ExtractOptions = {}): Promise<ExtractResult> {
+  checkTransferOptions(options, EXTRACT_OPTION_NAMES, 'extractArchive()');
+  hostPath(destDir, 'destDir');
+  if (typeof (archive as Partial<Readable> | null)?.pipe !== 'function') throw new InvalidArgumentError('archive', 'a readable stream of a tar archive', archive);
   const maxBytes = byteLimit(options.maxBytes, DEFAULT_MAX_DIRECTORY_BYTES);
   const maxEntries = entryLimit(options.maxEntries);
   const policy = unsafePolicy(options.onUnsafe);

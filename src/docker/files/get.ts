@@ -13,7 +13,10 @@ import { extractArchive } from './extract.js';
 import {
   DEFAULT_MAX_DIRECTORY_BYTES,
   DEFAULT_MAX_FILE_BYTES,
+  GET_DIRECTORY_OPTION_NAMES,
+  GET_FILE_OPTION_NAMES,
   byteLimit,
+  checkTransferOptions,
   containerPath,
   hostPath,
   type GetDirectoryOptions,
@@ -35,6 +38,7 @@ import { feedParser } from './tar-feed.js';
  * stream.pipe(createWriteStream('out.log'));
  */
 export async function getFileStream(container: Dockerode.Container, path: string, options: GetFileOptions = {}): Promise<Readable> {
+  checkTransferOptions(options, GET_FILE_OPTION_NAMES, 'getFile() / getFileStream()');
   const target = containerPath(path, options.workdir);
   const maxBytes = byteLimit(options.maxBytes, DEFAULT_MAX_FILE_BYTES);
   const route = await routeFor(container, target, options);
@@ -69,6 +73,7 @@ export async function getDirectory(
   localDir: string,
   options: GetDirectoryOptions = {},
 ): Promise<TransferResult> {
+  checkTransferOptions(options, GET_DIRECTORY_OPTION_NAMES, 'getDirectory()');
   const target = containerPath(containerDir, options.workdir, 'containerDir');
   const dest = hostPath(localDir, 'localDir');
   const maxBytes = byteLimit(options.maxBytes, DEFAULT_MAX_DIRECTORY_BYTES);

@@ -4,6 +4,7 @@
  */
 import { posix } from 'node:path';
 import { InvalidArgumentError } from '../../errors.js';
+import { checkChoice, checkOptionsObject, checkString } from '../../option-checks.js';
 import { parseBytes } from '../sandbox-options.js';
 
 /**
@@ -186,6 +187,37 @@ export function entryLimit(value: number | undefined): number {
 export function unsafePolicy(value: UnsafeEntryPolicy | undefined): UnsafeEntryPolicy {
   if (value === undefined || value === 'error' || value === 'skip') return value ?? 'error';
   throw new InvalidArgumentError('onUnsafe', "'error' or 'skip'", value);
+}
+
+/**
+ * Options of `putFile()` / `putDirectory()`, of `getFile()` / `getFileStream()`, of `getDirectory()`
+ * and of `extractArchive()`. Gets take `owner` too, unused: one object of access options
+ * (`{ workdir, user, owner }`, as DockerRunner keeps) serves puts and gets alike.
+ */
+export const PUT_OPTION_NAMES: readonly string[] = ['workdir', 'user', 'via', 'owner', 'mode'];
+export const GET_FILE_OPTION_NAMES: readonly string[] = ['workdir', 'user', 'via', 'owner', 'maxBytes'];
+export const GET_DIRECTORY_OPTION_NAMES: readonly string[] = ['workdir', 'user', 'via', 'owner', 'maxBytes', 'maxEntries', 'onUnsafe'];
+export const EXTRACT_OPTION_NAMES: readonly string[] = ['maxBytes', 'maxEntries', 'onUnsafe', 'path'];
+
+/**
+ * A transfer's options, checked at the door: an object with only the `known` keys of `owner` (the
+ * function, for the message), each value given of the right type. Some are only read on one
+ * route (`owner` on the archive route): a wrong one must not wait for that route to be taken.
+ */
+export function checkTransferOptions(options: unknown, known: readonly string[], owner: string): void {
+  checkOptionsObject(options, known, owner);
+  const given = options as Record<string, unknown>;
+  if (given.workdir !== undefined && !(typeof given.workdir === 'string' && given.workdir.startsWith('/'))) {
+    throw new InvalidArgumentError('workdir', 'an absolute container path', given.workdir);
+  }
+  checkString(given.user, 'user', 'a user name or uid[:gid]');
+  checkChoice(given.via, 'via', ['auto', 'archive', 'exec']);
+  if (given.owner !== undefined) archiveOwner({ owner: given.owner as PutOptions['owner'] });
+  fileMode(given.mode as number | undefined, 0);
+  byteLimit(given.maxBytes as number | string | undefined, 0);
+  entryLimit(given.maxEntries as number | undefined);
+  unsafePolicy(given.onUnsafe as UnsafeEntryPolicy | undefined);
+  checkString(given.path, 'path', 'a name for the archive in messages, e.g. its container path');
 }
 
 /** A file mode option, checked. */

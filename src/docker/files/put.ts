@@ -11,7 +11,7 @@ import { isDirectoryStat, isSymlinkStat, putArchiveStream, statPath } from './ar
 import { PUT_DIRECTORY, PUT_FILE } from './exec-scripts.js';
 import { hostError } from './host-errors.js';
 import { localFile, packItems, walkLocal, type LocalFile, type PackItem } from './pack.js';
-import { archiveOwner, containerPath, emptyResult, fileMode, hostPath, type PutOptions, type TransferResult } from './options.js';
+import { PUT_OPTION_NAMES, archiveOwner, checkTransferOptions, containerPath, emptyResult, fileMode, hostPath, type PutOptions, type TransferResult } from './options.js';
 import { routeFor, runPutScript } from './route.js';
 
 /**
@@ -29,6 +29,7 @@ import { routeFor, runPutScript } from './route.js';
  * await putFile(container, '/tmp/photo.jpg', './photo.jpg', { user: '65534:65534' });
  */
 export async function putFile(container: Dockerode.Container, path: string, source: Uint8Array | string, options: PutOptions = {}): Promise<TransferResult> {
+  checkTransferOptions(options, PUT_OPTION_NAMES, 'putFile()');
   const target = containerPath(path, options.workdir);
   let local: LocalFile | undefined;
   if (typeof source === 'string') local = await localFile(hostPath(source, 'source'));
@@ -62,6 +63,7 @@ export async function putFile(container: Dockerode.Container, path: string, sour
  * const { files, bytes } = await putDirectory(container, './src', 'project/src', { workdir: '/home/sandbox', user: '65534:65534' });
  */
 export async function putDirectory(container: Dockerode.Container, localDir: string, containerDir: string, options: PutOptions = {}): Promise<TransferResult> {
+  checkTransferOptions(options, PUT_OPTION_NAMES, 'putDirectory()');
   const local = hostPath(localDir, 'localDir');
   const stats = await stat(local).catch((error: unknown) => {
     throw hostError(local, error);

@@ -10,6 +10,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { fileURLToPath } from 'node:url';
 import type Dockerode from 'dockerode';
 import { BaseImageBuildError, InvalidArgumentError, type BaseImageFailureReason } from '../../errors.js';
+import { checkBoolean, checkFunction, checkOptionsObject } from '../../option-checks.js';
 import { resolveDocker, type DockerConnection } from '../docker-client.js';
 import { imageId } from './engine.js';
 
@@ -111,9 +112,12 @@ export function currentBaseImageHost(): BaseImageHost {
  */
 export async function buildBaseImage(connection?: DockerConnection, options: BuildBaseImageOptions = {}): Promise<BuildBaseImageResult> {
   const started = performance.now();
+  checkOptionsObject(options, ['tag', 'force', 'onOutput'], 'buildBaseImage()');
   const tag = options.tag ?? BASE_IMAGE;
   if (typeof tag !== 'string' || tag.trim() === '') throw new InvalidArgumentError('tag', 'an image tag such as "docker-shell/base:bookworm"', tag);
-  const docker = resolveDocker(connection);
+  checkBoolean(options.force, 'force');
+  checkFunction(options.onOutput, 'onOutput', '(line) => void');
+  const docker = resolveDocker(connection, 'connection');
   if (options.force !== true) {
     const id = await imageId(docker, tag);
     if (id !== undefined) return { tag, id, built: false, durationMs: performance.now() - started };

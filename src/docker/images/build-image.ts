@@ -1,6 +1,7 @@
 /** Building an image with the engine's classic builder, with streamed output, progress and typed failures. */
 import { performance } from 'node:perf_hooks';
 import { ImageBuildError, InvalidArgumentError } from '../../errors.js';
+import { checkBoolean, checkFunction, checkOptionsObject, checkSignal, checkStringRecord } from '../../option-checks.js';
 import { dockerError, isUnreachable, resolveDocker, statusOf, type DockerConnection } from '../docker-client.js';
 import { packBuildContext } from './build-context.js';
 import { BuildOutputParser, type BuildProgressEvent } from './build-output.js';
@@ -55,6 +56,8 @@ export interface BuildImageResult {
   durationMs: number;
 }
 
+const BUILD_OPTION_NAMES = ['tag', 'dockerfile', 'context', 'files', 'buildArgs', 'pull', 'onOutput', 'onProgress', 'signal'];
+
 /**
  * Builds an image from a Dockerfile (in memory, or a local directory) with the engine's classic
  * builder (the `Step N/M` one; no BuildKit), streaming its output.
@@ -87,14 +90,17 @@ export interface BuildImageResult {
  */
 export async function buildImage(connection: DockerConnection, options: BuildImageOptions): Promise<BuildImageResult> {
   const started = performance.now();
-  const docker = resolveDocker(connection);
+  const docker = resolveDocker(connection, 'connection');
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object with at least `tag`', options);
+  checkOptionsObject(options, BUILD_OPTION_NAMES, 'buildImage()');
   const { tag, signal } = options;
   if (typeof tag !== 'string' || tag.trim() === '') throw new InvalidArgumentError('tag', 'an image tag such as "my/image:1"', tag);
+  checkStringRecord(options.buildArgs, 'buildArgs');
+  checkBoolean(options.pull, 'pull');
+  checkFunction(options.onOutput, 'onOutput', '(line) => void');
+  checkFunction(options.onProgress, 'onProgress', '(event) => void');
+  checkSignal(signal);
   const buildArgs = options.buildArgs ?? {};
-  for (const [name, value] of Object.entries(buildArgs)) {
-    if (typeof value !== 'string') throw new InvalidArgumentError(`buildArgs.${name}`, 'a string', value);
-  }
   signal?.throwIfAborted();
 
   const context = await packBuildContext(options);

@@ -1,5 +1,6 @@
 /** Making sure an image is there before a container is created from it, pulling it when allowed. */
 import { ImageNotFoundError } from '../../errors.js';
+import { checkChoice, checkFunction, checkOptionsObject, checkSignal, checkString } from '../../option-checks.js';
 import { dockerError, isUnreachable, resolveDocker, type DockerConnection } from '../docker-client.js';
 import { BASE_IMAGE } from './base-image.js';
 import { CallbackGuard, canReachEngine, engineMessage, imagePresent } from './engine.js';
@@ -8,6 +9,8 @@ import { PullProgressTracker, type PullEvent } from './pull-progress.js';
 
 /** When to pull: only when missing (default), never, or always. */
 export type PullPolicy = 'missing' | 'never' | 'always';
+
+export const PULL_POLICIES: readonly PullPolicy[] = ['missing', 'never', 'always'];
 
 /** Options of {@link ensureImage}. */
 export interface EnsureImageOptions {
@@ -50,7 +53,12 @@ export interface EnsureImageOptions {
  * ```
  */
 export async function ensureImage(connection: DockerConnection, image: string, options: EnsureImageOptions = {}): Promise<void> {
-  const docker = resolveDocker(connection);
+  const docker = resolveDocker(connection, 'connection');
+  checkString(image, 'image', 'an image reference such as "debian:bookworm-slim"', true);
+  checkOptionsObject(options, ['pull', 'onProgress', 'signal'], 'ensureImage()');
+  checkChoice(options.pull, 'pull', PULL_POLICIES);
+  checkFunction(options.onProgress, 'onProgress', '(event) => void');
+  checkSignal(options.signal);
   const pull = options.pull ?? 'missing';
   const { signal } = options;
   signal?.throwIfAborted();
