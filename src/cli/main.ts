@@ -9,6 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { UsageError, log, reportFailure } from './failure.js';
 import { pruneCommand } from './prune-command.js';
 import { runCommand } from './run-command.js';
+import { shellCommand } from './shell-command.js';
 
 // https://no-color.org: chalk itself only knows FORCE_COLOR.
 if (process.env.NO_COLOR) chalkStderr.level = 0;
@@ -16,6 +17,7 @@ if (process.env.NO_COLOR) chalkStderr.level = 0;
 const program = new Command('docker-shell')
   .description('A long-lived bash session in a hardened, throw-away Docker container.')
   .addCommand(runCommand())
+  .addCommand(shellCommand())
   .addCommand(pruneCommand())
   .showSuggestionAfterError(true);
 

@@ -24,8 +24,8 @@ interface RunFlags extends SandboxFlags {
   get?: TransferSpec[];
 }
 
-/** The exit code when our stdout was closed under us (`docker-shell run ... | head -1`): 128 + SIGPIPE. */
-const EXIT_STDOUT_CLOSED = 141;
+/** The exit code when our output was closed under us (`docker-shell run ... | head -1`): 128 + SIGPIPE. */
+const EXIT_OUTPUT_CLOSED = 141;
 
 /** The `run` verb. */
 export function runCommand(): Command {
@@ -55,15 +55,18 @@ async function runSteps(commands: readonly string[], flags: RunFlags): Promise<n
     // A step is interrupted through its signal; anything else (a pull, the start, a transfer) by removing the sandbox.
     if (phase !== 'steps') void runner.stop().catch(() => {});
   });
-  let stdoutClosed = false;
-  const onStdoutError = (error: NodeJS.ErrnoException): void => {
-    log('stdout: %s', error.message);
-    stdoutClosed = true;
+  // Our reader went away (`| head -1`: EPIPE; a closed terminal: EIO): stop, and say nothing more.
+  let outputClosed = false;
+  const onOutputError = (error: NodeJS.ErrnoException): void => {
+    log('output: %s', error.message);
+    outputClosed = true;
     controller.abort();
+    if (phase !== 'steps') void runner.stop().catch(() => {});
   };
-  process.stdout.on('error', onStdoutError);
+  process.stdout.on('error', onOutputError);
+  process.stderr.on('error', onOutputError);
   const interruptedCode = (): number | undefined =>
-    trap.received ? signalExitCode(trap.received) : stdoutClosed ? EXIT_STDOUT_CLOSED : undefined;
+    trap.received ? signalExitCode(trap.received) : outputClosed ? EXIT_OUTPUT_CLOSED : undefined;
 
   try {
     await pullImage(runner, flags, progress, controller.signal);
@@ -93,13 +96,13 @@ async function runSteps(commands: readonly string[], flags: RunFlags): Promise<n
     const interrupted = interruptedCode();
     if (interrupted === undefined) throw error;
     log('interrupted: %O', error);
-    progress.line(trap.received ? `interrupted by ${trap.received}; the sandbox is removed` : 'stdout was closed; the sandbox is removed');
+    if (trap.received) progress.line(`interrupted by ${trap.received}; the sandbox is removed`);
     return interrupted;
   } finally {
     phase = 'teardown';
     await runner.stop().catch((error: unknown) => log('stop: %O', error));
     trap.dispose();
-    process.stdout.off('error', onStdoutError);
+    // The error listeners stay: a write that is still under way may fail after this.
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * Ctrl-C and friends while docker-shell works: the first SIGINT / SIGTERM / SIGHUP asks the work
- * to stop (the caller interrupts the running command and removes the sandbox); a second one exits
- * at once, leaving the container to the reaper.
+ * to stop (the caller interrupts the running command and removes the sandbox); a second SIGINT or
+ * SIGTERM exits at once, leaving the container to the reaper. A hang-up often comes twice (from
+ * the terminal, then from the session leader's end), so a second SIGHUP changes nothing.
  */
 import { constants } from 'node:os';
 
@@ -24,7 +25,10 @@ export interface SignalTrap {
 export function trapSignals(onSignal: (signal: NodeJS.Signals) => void = () => {}): SignalTrap {
   let received: NodeJS.Signals | undefined;
   const handler = (signal: TrappedSignal): void => {
-    if (received !== undefined) process.exit(signalExitCode(received));
+    if (received !== undefined) {
+      if (signal !== 'SIGHUP') process.exit(signalExitCode(received));
+      return;
+    }
     received = signal;
     onSignal(signal);
   };

@@ -5,7 +5,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { docker } from '../helpers/docker.js';
+import { expect } from 'vitest';
+import { docker, removeContainers } from '../helpers/docker.js';
 
 /** The repository's root: the CLI runs from there, as `npm run cli` does. */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -33,7 +34,8 @@ export interface CliOptions {
 
 /** Starts the CLI with `args`; stdin, stdout and stderr are pipes. */
 export function startCli(args: readonly string[], options: CliOptions = {}): ChildProcessWithoutNullStreams {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  // No reaper: a container left behind must be the CLI's fault, seen at once, not tidied up later.
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', DOCKER_SHELL_REAPER: '0' };
   delete env.FORCE_COLOR;
   delete env.DEBUG;
   for (const [key, value] of Object.entries(options.env ?? {})) {
@@ -90,6 +92,20 @@ export const TEST_LABEL = 'dev.docker-shell.test-cli';
 export function newLabel(): { value: string; flag: string[] } {
   const value = randomUUID();
   return { value, flag: ['--label', `${TEST_LABEL}=${value}`] };
+}
+
+/**
+ * Checks that no container carries the test label with one of `values` (the CLI removed them all),
+ * then removes any that do, so a failed test leaves nothing behind.
+ */
+export async function expectNoContainers(values: string[]): Promise<void> {
+  const left = new Map<string, string[]>();
+  for (const value of values) {
+    const ids = await containersWithLabel(value);
+    if (ids.length > 0) left.set(value, ids);
+  }
+  await removeContainers([...left.values()].flat());
+  expect(Object.fromEntries(left), 'containers the CLI left behind, by label').toEqual({});
 }
 
 /** Ids of the containers (running or not) that carry the test label with `value`. */

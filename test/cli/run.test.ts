@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { LABEL_MANAGED } from '../../src/docker/labels.js';
 import { docker } from '../helpers/docker.js';
-import { cli, containersWithLabel, finished, lines, newLabel, startCli, waitForText } from './cli-process.js';
+import { cli, containersWithLabel, expectNoContainers, finished, lines, newLabel, startCli, waitForText } from './cli-process.js';
 
 /** Label values given to this file's containers; each must be gone once its CLI process exited. */
 const labels: string[] = [];
@@ -20,7 +20,7 @@ function label(): string[] {
 }
 
 afterEach(async () => {
-  for (const value of labels.splice(0)) expect(await containersWithLabel(value), `containers labelled ${value}`).toEqual([]);
+  await expectNoContainers(labels.splice(0));
 });
 
 const DURATION = String.raw`\d+(?:\.\d+)? (?:ms|s)`;
