@@ -2,6 +2,7 @@
  * DockerRunner: one long-lived bash in a throw-away container, driven over the Docker API.
  */
 import { PassThrough, type Duplex, type Readable } from 'node:stream';
+import createDebug from 'debug';
 import type Dockerode from 'dockerode';
 import { v4 as uuidv4 } from 'uuid';
 import { DockerShellError, InvalidArgumentError, SessionClosedError, StartFailedError, type SessionCloseInfo } from '../errors.js';
@@ -71,6 +72,9 @@ export interface DockerRunnerOptions extends SandboxOptions {
  * ```
  */
 export const DEFAULT_TIMEOUT_MS = 300_000;
+
+/** `DEBUG=docker-shell:runner`: containers created, started and removed, and why sessions ended. */
+const log = createDebug('docker-shell:runner');
 
 const RUNNER_OPTION_NAMES = [...SANDBOX_OPTION_NAMES, 'image', 'docker', 'labels', 'pull', 'startTimeoutMs', 'timeoutMs', 'maxOutputBytes'];
 
@@ -334,6 +338,7 @@ export class DockerRunner implements AsyncDisposable {
       this.#container = await this.#docker.createContainer(spec).catch((error: unknown) => {
         throw dockerError(this.#docker, `create a container from ${image}`, error);
       });
+      log('created container %s from %s', this.#container.id, image);
       await prepareWorkdir(this.#container, this.#sandbox).catch((error: unknown) => {
         throw dockerError(this.#docker, `make the working directory ${this.#sandbox.workdir}`, error);
       });
@@ -345,13 +350,18 @@ export class DockerRunner implements AsyncDisposable {
         const reason = (error as { json?: { message?: string } }).json?.message ?? (error as Error).message;
         throw new StartFailedError(image, `the container did not start (${reason})`, error);
       });
+      log('started container %s', this.#container.id);
       if (this.#stopping) throw this.#stoppedError();
       const options = { readyTimeoutMs: this.#options.startTimeoutMs, control: this.#control(this.#container), detectOom: true };
       this.#session = await Session.open(transport, options).catch((error: unknown) => {
         throw error instanceof SessionClosedError ? new StartFailedError(image, error.detail, error) : error;
       });
       if (this.#output) this.#session.output.pipe(this.#output);
-      void this.#session.closed.then(this.#resolveClosed);
+      const id = this.#container.id;
+      void this.#session.closed.then((info) => {
+        log('session of container %s closed: %s (%s)', id, info.reason, info.detail);
+        this.#resolveClosed(info);
+      });
       return this;
     } catch (error) {
       await this.#teardown();
@@ -384,6 +394,7 @@ export class DockerRunner implements AsyncDisposable {
     if (!container) return;
     try {
       await container.remove({ force: true, v: true });
+      log('removed container %s', container.id);
     } catch (error) {
       // 404: already gone; 409: removal already under way.
       const status = statusOf(error);

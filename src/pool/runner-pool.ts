@@ -1,12 +1,16 @@
 /**
  * RunnerPool: started DockerRunners kept warm and handed out one job at a time.
  */
+import createDebug from 'debug';
 import { DockerRunner } from '../docker/docker-runner.js';
 import { DockerShellError, DockerUnavailableError, InvalidArgumentError, PoolAcquireCanceledError, PoolClosedError, PoolQueueFullError, PoolUnavailableError } from '../errors.js';
 import { isEndpointFailure, pickEndpoint, spareCapacity, type Endpoint } from './endpoints.js';
 import { resolveAcquireOptions, resolvePoolOptions, type AcquireOptions, type ResolvedPoolOptions, type RunnerPoolOptions } from './pool-options.js';
 import { PoolListeners, type PoolEvents, type PoolListener, type PoolStats } from './pool-stats.js';
 import { WaiterQueue, type Waiter } from './waiters.js';
+
+/** `DEBUG=docker-shell:pool`: endpoints leaving and rejoining the rotation. */
+const log = createDebug('docker-shell:pool');
 
 /** Longest liveness check of a runner at hand-out before it counts as dead. */
 const HAND_OUT_CHECK_MS = 5_000;
@@ -278,6 +282,7 @@ export class RunnerPool implements AsyncDisposable {
     void endpoint.probe(this.#options.probeTimeoutMs).then((changed) => {
       if (!changed || this.#closing) return;
       if (endpoint.up) {
+        log('endpoint %s is up', endpoint.name);
         this.#listeners.emit('endpoint', endpoint.status);
         this.#pump();
       } else {
@@ -304,6 +309,7 @@ export class RunnerPool implements AsyncDisposable {
     this.#listeners.emit('endpoint', endpoint.status);
     this.#listeners.emit('error', endpoint.error);
     const why = endpoint.error instanceof Error ? endpoint.error.message : String(endpoint.error);
+    log('endpoint %s is down: %s', endpoint.name, why);
     const detail = `the Docker endpoint ${endpoint.name} stopped answering (${why})`;
     for (const runner of [...endpoint.runners]) {
       const index = this.#idle.indexOf(runner);
