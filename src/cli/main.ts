@@ -7,6 +7,7 @@
 import { chalkStderr } from 'chalk';
 import { Command, CommanderError } from 'commander';
 import { UsageError, log, reportFailure } from './failure.js';
+import { imageCommand } from './image-command.js';
 import { pruneCommand } from './prune-command.js';
 import { runCommand } from './run-command.js';
 import { shellCommand } from './shell-command.js';
@@ -18,6 +19,7 @@ const program = new Command('docker-shell')
   .description('A long-lived bash session in a hardened, throw-away Docker container.')
   .addCommand(runCommand())
   .addCommand(shellCommand())
+  .addCommand(imageCommand())
   .addCommand(pruneCommand())
   .showSuggestionAfterError(true);
 

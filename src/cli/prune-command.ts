@@ -1,6 +1,7 @@
-/** `docker-shell prune [--all] [--json]`: removes leftover containers, see `prune()`. */
+/** `docker-shell prune [--all] [--json] [--label k=v]`: removes leftover containers, see `prune()`. */
 import { Command } from 'commander';
 import { prune, type KeepReason, type PruneResult } from '../docker/prune.js';
+import { collect, parseKeyValue } from './parse.js';
 
 const WHY_KEPT: Record<KeepReason, string> = {
   'owner-alive': 'its owner process is alive',
@@ -14,8 +15,10 @@ export function pruneCommand(): Command {
     .description('remove docker-shell containers whose owner process (on this host) is gone')
     .option('--all', 'remove every docker-shell container, also those of live processes and other hosts')
     .option('--json', 'print the result as JSON: { removed: [id], kept: [{ id, owner, reason }] }')
-    .action(async (options: { all?: boolean; json?: boolean }) => {
-      const result = await prune({ all: options.all === true });
+    .option('-l, --label <KEY=VALUE>', 'only containers that also carry this label (repeatable), e.g. one given to `run --label`', collect((text) => parseKeyValue(text)))
+    .action(async (options: { all?: boolean; json?: boolean; label?: Array<[string, string]> }) => {
+      const labels = options.label ? Object.fromEntries(options.label) : undefined;
+      const result = await prune({ all: options.all === true, ...(labels ? { labels } : {}) });
       process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : describe(result));
     });
 }
