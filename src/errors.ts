@@ -101,6 +101,7 @@ export function describeCommand(command: string): string {
  */
 export class CommandFailedError extends DockerShellError implements CommandResult {
   static override readonly code = 'ERR_COMMAND_FAILED' as const;
+  declare readonly code: 'ERR_COMMAND_FAILED';
   /** The result itself: the same object `run()` would have resolved with. */
   readonly result: CommandResult;
   readonly command: string;
@@ -158,6 +159,7 @@ export class CommandFailedError extends DockerShellError implements CommandResul
  */
 export class CommandCanceledError extends DockerShellError {
   static override readonly code = 'ERR_COMMAND_CANCELED' as const;
+  declare readonly code: 'ERR_COMMAND_CANCELED';
   /** The command that did not run. */
   readonly command: string;
 
@@ -211,6 +213,7 @@ export interface SessionCloseInfo {
  */
 export class SessionClosedError extends DockerShellError implements SessionCloseInfo {
   static override readonly code = 'ERR_SESSION_CLOSED' as const;
+  declare readonly code: 'ERR_SESSION_CLOSED';
   /** Why the session ended. */
   readonly reason: CloseReason;
   /** Human-readable detail, e.g. "bash exited with status 3". */
@@ -266,6 +269,7 @@ export class SessionClosedError extends DockerShellError implements SessionClose
  */
 export class DockerApiError extends DockerShellError {
   static override readonly code = 'ERR_DOCKER_API' as const;
+  declare readonly code: 'ERR_DOCKER_API';
   /** What docker-shell asked the engine to do, e.g. `'create a container from debian:bookworm'`. */
   readonly operation: string;
   /** The engine's HTTP status; undefined when the failure had none. */
@@ -293,6 +297,7 @@ export class DockerApiError extends DockerShellError {
  */
 export class DockerUnavailableError extends DockerShellError {
   static override readonly code = 'ERR_DOCKER_UNAVAILABLE' as const;
+  declare readonly code: 'ERR_DOCKER_UNAVAILABLE';
   /** Where the engine was expected: `unix:///var/run/docker.sock`, `https://10.0.0.2:2376`, or an endpoint's name. */
   readonly address: string;
 
@@ -322,6 +327,7 @@ export class DockerUnavailableError extends DockerShellError {
  */
 export class ImageNotFoundError extends DockerShellError {
   static override readonly code = 'ERR_IMAGE_NOT_FOUND' as const;
+  declare readonly code: 'ERR_IMAGE_NOT_FOUND';
   /** The image reference, as given. */
   readonly image: string;
 
@@ -345,6 +351,7 @@ export class ImageNotFoundError extends DockerShellError {
  */
 export class StartFailedError extends DockerShellError {
   static override readonly code = 'ERR_START_FAILED' as const;
+  declare readonly code: 'ERR_START_FAILED';
   /** The image the sandbox was made from. */
   readonly image: string;
 
@@ -474,6 +481,7 @@ export interface ImageBuildFailure {
  */
 export class ImageBuildError extends DockerShellError implements ImageBuildFailure {
   static override readonly code = 'ERR_IMAGE_BUILD' as const;
+  declare readonly code: 'ERR_IMAGE_BUILD';
   /** The tag that was being built. */
   readonly tag: string;
   /** The failing instruction as the builder printed it (e.g. `RUN make`); undefined when no step had started. */
@@ -546,6 +554,7 @@ export type BaseImageFailureReason =
  */
 export class BaseImageBuildError extends DockerShellError {
   static override readonly code = 'ERR_BASE_IMAGE_BUILD' as const;
+  declare readonly code: 'ERR_BASE_IMAGE_BUILD';
   /** The tag that was to be built. */
   readonly tag: string;
   /** Why it could not be built. */
@@ -598,6 +607,7 @@ function onSide(side: FileSide): string {
  */
 export class FileNotFoundError extends DockerShellError {
   static override readonly code = 'ERR_FILE_NOT_FOUND' as const;
+  declare readonly code: 'ERR_FILE_NOT_FOUND';
   /** The missing path: absolute in the container, or as given on the host. */
   readonly path: string;
   /** Where it is missing. */
@@ -628,6 +638,7 @@ export class FileNotFoundError extends DockerShellError {
  */
 export class FilePermissionError extends DockerShellError {
   static override readonly code = 'ERR_FILE_PERMISSION' as const;
+  declare readonly code: 'ERR_FILE_PERMISSION';
   /** The refused path. */
   readonly path: string;
   /** Where it was refused. */
@@ -665,6 +676,7 @@ export class FilePermissionError extends DockerShellError {
  */
 export class FileTypeError extends DockerShellError {
   static override readonly code = 'ERR_FILE_TYPE' as const;
+  declare readonly code: 'ERR_FILE_TYPE';
   /** The path. */
   readonly path: string;
   /** Where it is. */
@@ -698,6 +710,7 @@ export class FileTypeError extends DockerShellError {
  */
 export class ArchiveLimitError extends DockerShellError {
   static override readonly code = 'ERR_ARCHIVE_LIMIT' as const;
+  declare readonly code: 'ERR_ARCHIVE_LIMIT';
   /** What was being read: the container path. */
   readonly path: string;
   /** Which limit was hit. */
@@ -733,6 +746,7 @@ export class ArchiveLimitError extends DockerShellError {
  */
 export class UnsafeArchiveError extends DockerShellError {
   static override readonly code = 'ERR_UNSAFE_ARCHIVE' as const;
+  declare readonly code: 'ERR_UNSAFE_ARCHIVE';
   /** What was being extracted: the container path (or `extractArchive()`'s `path`). */
   readonly path: string;
   /** The offending entry's name; `''` when the archive itself is malformed. */
@@ -768,6 +782,7 @@ export class UnsafeArchiveError extends DockerShellError {
  */
 export class FileTransferError extends DockerShellError {
   static override readonly code = 'ERR_FILE_TRANSFER' as const;
+  declare readonly code: 'ERR_FILE_TRANSFER';
   /** The path being transferred. */
   readonly path: string;
   /** What failed, in the system's or the program's words. */
@@ -798,6 +813,7 @@ export class FileTransferError extends DockerShellError {
  */
 export class PoolQueueFullError extends DockerShellError {
   static override readonly code = 'ERR_POOL_QUEUE_FULL' as const;
+  declare readonly code: 'ERR_POOL_QUEUE_FULL';
   /** The pool's `maxWaiting`. */
   readonly maxWaiting: number;
 
@@ -824,6 +840,7 @@ export class PoolQueueFullError extends DockerShellError {
  */
 export class PoolAcquireTimeoutError extends DockerShellError {
   static override readonly code = 'ERR_POOL_ACQUIRE_TIMEOUT' as const;
+  declare readonly code: 'ERR_POOL_ACQUIRE_TIMEOUT';
   /** The timeout that ran out, in ms. */
   readonly timeoutMs: number;
 
@@ -852,6 +869,7 @@ export class PoolAcquireTimeoutError extends DockerShellError {
  */
 export class PoolAcquireCanceledError extends DockerShellError {
   static override readonly code = 'ERR_POOL_ACQUIRE_CANCELED' as const;
+  declare readonly code: 'ERR_POOL_ACQUIRE_CANCELED';
 
   constructor(options?: ErrorOptions) {
     super(
@@ -875,6 +893,7 @@ export class PoolAcquireCanceledError extends DockerShellError {
  */
 export class PoolClosedError extends DockerShellError {
   static override readonly code = 'ERR_POOL_CLOSED' as const;
+  declare readonly code: 'ERR_POOL_CLOSED';
 
   constructor() {
     super('ERR_POOL_CLOSED', 'The runner pool is closed: it hands out no more runners. Create a new RunnerPool to run more jobs.');
@@ -904,6 +923,7 @@ export interface EndpointFailure {
  */
 export class PoolUnavailableError extends DockerShellError {
   static override readonly code = 'ERR_POOL_UNAVAILABLE' as const;
+  declare readonly code: 'ERR_POOL_UNAVAILABLE';
   /** Every endpoint of the pool, each with the failure that took it out of rotation. */
   readonly endpoints: EndpointFailure[];
 
