@@ -369,7 +369,7 @@ export class StartFailedError extends DockerShellError {
  * A function got an argument or option it cannot use: a wrong type, an unknown option, a value out
  * of range. Thrown (or, from an async function, rejected with) before anything is done. The message
  * names the option, shows the value received with its type, and says what was expected:
- * ``Option `timeoutMs` must be a positive number of milliseconds (or Infinity); received number -5.``
+ * ``Option `timeoutMs` must be a positive number of milliseconds up to 2147483647 (or Infinity for none); received number -5.``
  *
  * A `TypeError`, so code that catches those catches it, and also a `DockerShellError` by brand
  * (`instanceof DockerShellError` is true, `code` is `'ERR_INVALID_ARGUMENT'`).
