@@ -104,20 +104,34 @@ class PullLines implements PullDisplay {
   stop(): void {}
 }
 
-/** cli-progress bars, one per layer, with the engine's status word and the bytes done; drawn from the first event on. */
+/**
+ * cli-progress bars, one per layer, with the engine's status word and the bytes done; drawn from
+ * the first layer event on. The pull's status messages are plain lines: those that come before the
+ * first bar above the bars, the later ones (digest, "Downloaded newer image") below them once they
+ * stop (cli-progress's own log lines leave pieces of the bars they write over).
+ */
 class PullBars implements PullDisplay {
-  readonly #image: string;
   readonly #stream: NodeJS.WriteStream;
   #bars: cliProgress.MultiBar | undefined;
   readonly #layers = new Map<string, cliProgress.SingleBar>();
+  readonly #after: string[] = [];
 
   constructor(image: string, stream: NodeJS.WriteStream) {
-    this.#image = image;
     this.#stream = stream;
+    this.#header = `${chalk.dim('docker-shell:')} pulling ${image}\n`;
+  }
+
+  #header: string | undefined;
+
+  #write(line: string): void {
+    if (this.#header) this.#stream.write(this.#header);
+    this.#header = undefined;
+    this.#stream.write(line);
   }
 
   #multiBar(): cliProgress.MultiBar {
     if (this.#bars) return this.#bars;
+    this.#write('');
     this.#bars = new cliProgress.MultiBar(
       {
         stream: this.#stream,
@@ -125,19 +139,21 @@ class PullBars implements PullDisplay {
         barsize: 30,
         hideCursor: true,
         clearOnComplete: false,
+        // Ctrl-C is ours (the trap interrupts the work); the bars end in stop().
+        gracefulExit: false,
       },
       cliProgress.Presets.shades_classic,
     );
-    this.#bars.log(`pulling ${this.#image}\n`);
     return this.#bars;
   }
 
   onProgress(event: PullEvent): void {
-    const bars = this.#multiBar();
     if (event.type === 'status') {
-      bars.log(`${event.message}\n`);
+      if (this.#bars) this.#after.push(`${event.message}\n`);
+      else this.#write(`${event.message}\n`);
       return;
     }
+    const bars = this.#multiBar();
     const payload = {
       id: event.id,
       status: event.status.padEnd(18),
@@ -156,5 +172,6 @@ class PullBars implements PullDisplay {
 
   stop(): void {
     this.#bars?.stop();
+    for (const line of this.#after.splice(0)) this.#write(line);
   }
 }
