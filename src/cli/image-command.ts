@@ -26,7 +26,7 @@ function buildBase(): Command {
       const progress = new Progress({ quiet: flags.quiet });
       const task = progress.task(`building ${flags.tag}`);
       // A terminal shows the script's latest line beside the spinner; anything else gets every line.
-      const onOutput = progress.interactive ? (line: string) => task.update(`building ${flags.tag}: ${line.slice(0, 100)}`) : (line: string) => progress.line(line);
+      const onOutput = progress.interactive ? (line: string) => task.update(`building ${flags.tag}: ${line}`) : (line: string) => progress.line(line);
       try {
         const result = await buildBaseImage(undefined, { tag: flags.tag, force: flags.force === true, onOutput });
         task.succeed(result.built ? `built ${result.tag} in ${formatDuration(result.durationMs)}` : `${result.tag} is there already (--force rebuilds it)`);

@@ -60,7 +60,9 @@ export class Progress {
     const spinner: Ora = ora({ text, stream: this.#stream, discardStdin: false }).start();
     return {
       update: (next) => {
-        spinner.text = next;
+        // One line, cut to the terminal: long build lines would wrap the spinner.
+        const width = Math.max((this.#stream.columns ?? 80) - 3, 20);
+        spinner.text = next.length > width ? `${next.slice(0, width - 3)}...` : next;
       },
       succeed: (done) => {
         spinner.stop();
