@@ -265,6 +265,48 @@ describe('options take effect inside the container', () => {
   });
 });
 
+describe('more options inside the container', () => {
+  it('--open-files, --max-output, --user root with and without --cap-add', async () => {
+    const withCap = await cli([
+      'run',
+      '--json',
+      '--keep-going',
+      ...label(),
+      '--open-files',
+      '100',
+      '--max-output',
+      '1k',
+      '--user',
+      'root',
+      '--cap-add',
+      'CHOWN',
+      '--',
+      'ulimit -n',
+      "head -c 5000 /dev/zero | tr '\\0' x",
+      'touch f && chown 1:1 f && stat -c %u f',
+    ]);
+    const records = lines(withCap.stdout).map((line) => JSON.parse(line) as { stdout: string; truncated: boolean; droppedBytes: number; exitCode: number });
+    expect(records[0]?.stdout).toBe('100\n');
+    expect(records[1]).toMatchObject({ truncated: true, exitCode: 0 });
+    expect(records[1]?.droppedBytes).toBeGreaterThan(0);
+    expect(records[2]?.stdout).toBe('1\n');
+    expect(withCap.code).toBe(0);
+
+    const withoutCap = await cli(['run', '--json', ...label(), '--user', 'root', '--', 'touch f && chown 1:1 f']);
+    expect(withoutCap.code).toBe(1);
+    expect(JSON.parse(withoutCap.stdout)).toMatchObject({ exitCode: 1, stderr: expect.stringContaining('Operation not permitted') });
+  });
+
+  it('--runtime runsc runs the sandbox under gVisor; an unknown runtime is one line and 125', async () => {
+    const gvisor = await cli(['run', '--quiet', ...label(), '--runtime', 'runsc', '--', 'dmesg | head -1']);
+    expect(gvisor.stdout).toMatch(/Starting gVisor/);
+    expect(gvisor.code).toBe(0);
+    const unknown = await cli(['run', ...label(), '--runtime', 'no-such-runtime', '--', 'true']);
+    expect(unknown.code).toBe(125);
+    expect(unknown.stderr).toMatch(/^docker-shell run: Docker failed to create a container from docker-shell\/base:bookworm: .*no-such-runtime.*\n$/);
+  });
+});
+
 describe('errors: one line, a non-zero exit code, the details under DEBUG', () => {
   it('a missing image: exit 125, one line naming the image and what to do', async () => {
     const { code, stdout, stderr } = await cli(['run', ...label(), '--image', 'docker-shell/no-such-image:test', '--', 'true']);
