@@ -23,7 +23,7 @@ function buildBase(): Command {
     .option('-f, --force', 'rebuild even when the image is there')
     .option('-q, --quiet', 'no progress on stderr (errors still print)')
     .action(async (flags: { tag: string; force?: boolean; quiet?: boolean }) => {
-      const progress = new Progress({ quiet: flags.quiet });
+      const progress = await Progress.create({ quiet: flags.quiet });
       const task = progress.task(`building ${flags.tag}`);
       // A terminal shows the script's latest line beside the spinner; anything else gets every line.
       const onOutput = progress.interactive ? (line: string) => task.update(`building ${flags.tag}: ${line}`) : (line: string) => progress.line(line);
@@ -44,7 +44,7 @@ function ensure(): Command {
     .addOption(new Option('--pull <policy>', "'missing': pull only when missing; 'always': pull, falling back on the local image; 'never': only check").choices(['missing', 'never', 'always']).default('missing'))
     .option('-q, --quiet', 'no progress on stderr (errors still print)')
     .action(async (name: string, flags: { pull: PullPolicy; quiet?: boolean }) => {
-      const progress = new Progress({ quiet: flags.quiet });
+      const progress = await Progress.create({ quiet: flags.quiet });
       const docker = resolveDocker(undefined);
       const controller = new AbortController();
       const trap = trapSignals(() => controller.abort(new Error('interrupted')));

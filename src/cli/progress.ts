@@ -4,8 +4,7 @@
  * they are plain lines, one per change worth logging; with `--quiet`, nothing.
  */
 import { chalkStderr as chalk } from 'chalk';
-import cliProgress from 'cli-progress';
-import ora, { type Ora } from 'ora';
+import type cliProgress from 'cli-progress';
 import type { PullEvent } from '../docker/images.js';
 import { formatBytes } from './parse.js';
 
@@ -26,12 +25,29 @@ export interface PullDisplay {
   stop(): void;
 }
 
-/** Where docker-shell's own lines go, and how. */
+/** The terminal libraries, loaded only for a terminal: they cost ~120 ms of start-up. */
+interface TerminalKit {
+  ora: typeof import('ora').default;
+  cliProgress: typeof cliProgress;
+}
+
+/** Where docker-shell's own lines go, and how. Make one with {@link Progress.create}. */
 export class Progress {
   readonly #stream: NodeJS.WriteStream;
   readonly #quiet: boolean;
+  #kit: TerminalKit | undefined;
 
-  constructor(options: { quiet?: boolean; stream?: NodeJS.WriteStream } = {}) {
+  /** A Progress for `stream` (default stderr), with the spinner and bars loaded when it is a terminal. */
+  static async create(options: { quiet?: boolean; stream?: NodeJS.WriteStream } = {}): Promise<Progress> {
+    const progress = new Progress(options);
+    if (progress.interactive) {
+      const [{ default: ora }, { default: bars }] = await Promise.all([import('ora'), import('cli-progress')]);
+      progress.#kit = { ora, cliProgress: bars };
+    }
+    return progress;
+  }
+
+  private constructor(options: { quiet?: boolean; stream?: NodeJS.WriteStream }) {
     this.#stream = options.stream ?? process.stderr;
     this.#quiet = options.quiet === true;
   }
@@ -46,6 +62,11 @@ export class Progress {
     return !this.#quiet && this.#stream.isTTY === true && process.env.TERM !== 'dumb';
   }
 
+  /** The terminal libraries when they are loaded (a terminal, not `--quiet`). */
+  get #terminal(): TerminalKit | undefined {
+    return this.interactive ? this.#kit : undefined;
+  }
+
   /** One line, prefixed `docker-shell: ` (nothing with `--quiet`). */
   line(text: string): void {
     if (!this.#quiet) this.#stream.write(`${chalk.dim('docker-shell:')} ${text}\n`);
@@ -53,11 +74,12 @@ export class Progress {
 
   /** A spinner with `text` on a terminal; elsewhere only the outcome's line. */
   task(text: string): Task {
-    if (!this.interactive) {
+    const kit = this.#terminal;
+    if (!kit) {
       return { update: () => {}, succeed: (done) => this.line(done), stop: () => {} };
     }
     // discardStdin: false: ora would otherwise put stdin in raw mode, under the shell's readline.
-    const spinner: Ora = ora({ text, stream: this.#stream, discardStdin: false }).start();
+    const spinner = kit.ora({ text, stream: this.#stream, discardStdin: false }).start();
     return {
       update: (next) => {
         // One line, cut to the terminal: long build lines would wrap the spinner.
@@ -77,7 +99,8 @@ export class Progress {
   /** Shows the pull of `image`: a bar per layer on a terminal, a line per layer status change elsewhere. */
   pull(image: string): PullDisplay {
     if (this.#quiet) return { onProgress: () => {}, stop: () => {} };
-    return this.interactive ? new PullBars(image, this.#stream) : new PullLines(image, (text) => this.line(text));
+    const kit = this.#terminal;
+    return kit ? new PullBars(image, this.#stream, kit.cliProgress) : new PullLines(image, (text) => this.line(text));
   }
 }
 
@@ -114,12 +137,14 @@ class PullLines implements PullDisplay {
  */
 class PullBars implements PullDisplay {
   readonly #stream: NodeJS.WriteStream;
+  readonly #cliProgress: typeof cliProgress;
   #bars: cliProgress.MultiBar | undefined;
   readonly #layers = new Map<string, cliProgress.SingleBar>();
   readonly #after: string[] = [];
 
-  constructor(image: string, stream: NodeJS.WriteStream) {
+  constructor(image: string, stream: NodeJS.WriteStream, library: typeof cliProgress) {
     this.#stream = stream;
+    this.#cliProgress = library;
     this.#header = `${chalk.dim('docker-shell:')} pulling ${image}\n`;
   }
 
@@ -134,7 +159,7 @@ class PullBars implements PullDisplay {
   #multiBar(): cliProgress.MultiBar {
     if (this.#bars) return this.#bars;
     this.#write('');
-    this.#bars = new cliProgress.MultiBar(
+    this.#bars = new this.#cliProgress.MultiBar(
       {
         stream: this.#stream,
         format: ' {id} [{bar}] {status} {done}/{size}',
@@ -144,7 +169,7 @@ class PullBars implements PullDisplay {
         // Ctrl-C is ours (the trap interrupts the work); the bars end in stop().
         gracefulExit: false,
       },
-      cliProgress.Presets.shades_classic,
+      this.#cliProgress.Presets.shades_classic,
     );
     return this.#bars;
   }

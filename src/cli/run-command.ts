@@ -44,7 +44,7 @@ export function runCommand(): Command {
 }
 
 async function runSteps(commands: readonly string[], flags: RunFlags): Promise<number> {
-  const progress = new Progress({ quiet: flags.quiet });
+  const progress = await Progress.create({ quiet: flags.quiet });
   const human = flags.json !== true;
   const controller = new AbortController();
   let phase: 'setup' | 'steps' | 'teardown' = 'setup';

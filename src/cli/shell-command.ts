@@ -35,7 +35,7 @@ interface PromptState {
 }
 
 async function interactive(flags: SandboxFlags): Promise<number> {
-  const progress = new Progress({ quiet: flags.quiet });
+  const progress = await Progress.create({ quiet: flags.quiet });
   const runner = new DockerRunner({ ...runnerOptions(flags), pull: flags.pull === 'never' ? 'never' : 'missing' });
   let running: AbortController | undefined;
   let rl: Interface | undefined;

@@ -36,7 +36,7 @@ const PULL: PullEvent[] = [
 describe('pull progress', () => {
   it('elsewhere than a terminal: a line per status message and per layer status change, not per byte', async () => {
     const { stream, text } = sink(false);
-    const display = new Progress({ stream }).pull('127.0.0.1:5000/ds-test/tiny:1');
+    const display = (await Progress.create({ stream })).pull('127.0.0.1:5000/ds-test/tiny:1');
     for (const event of PULL) display.onProgress(event);
     display.stop();
     const prefix = 'docker-shell: pull 127.0.0.1:5000/ds-test/tiny:1:';
@@ -55,9 +55,9 @@ describe('pull progress', () => {
     ]);
   });
 
-  it('on a terminal: a bar per layer with its status and bytes, left in its final state', () => {
+  it('on a terminal: a bar per layer with its status and bytes, left in its final state', async () => {
     const { stream, text } = sink(true);
-    const progress = new Progress({ stream });
+    const progress = await Progress.create({ stream });
     expect(progress.interactive).toBe(true);
     const display = progress.pull('ds-test/tiny:1');
     for (const event of PULL) display.onProgress(event);
@@ -69,12 +69,12 @@ describe('pull progress', () => {
     expect(screen).toContain('Digest: sha256:0123');
   });
 
-  it('draws nothing when nothing is pulled, and nothing at all with --quiet', () => {
+  it('draws nothing when nothing is pulled, and nothing at all with --quiet', async () => {
     const terminal = sink(true);
-    new Progress({ stream: terminal.stream }).pull('present:1').stop();
+    (await Progress.create({ stream: terminal.stream })).pull('present:1').stop();
     expect(terminal.text()).toBe('');
     const quiet = sink(true);
-    const display = new Progress({ stream: quiet.stream, quiet: true }).pull('x:1');
+    const display = (await Progress.create({ stream: quiet.stream, quiet: true })).pull('x:1');
     for (const event of PULL) display.onProgress(event);
     display.stop();
     expect(quiet.text()).toBe('');
