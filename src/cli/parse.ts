@@ -6,12 +6,13 @@
 import { basename } from 'node:path';
 import { InvalidArgumentError as UsageError } from 'commander';
 import { parseBytes } from '../docker/sandbox-options.js';
+import { MAX_TIMER_MS } from '../option-checks.js';
 
 const DURATION_UNITS: Record<string, number> = { '': 1, ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
 
 /**
- * A duration in milliseconds: `1500` or `1500ms`, `30s`, `1.5s`, `5m` (or `5min`), `1h`; `none`
- * (or `inf`, `infinity`) for no limit, which is `Infinity`.
+ * A duration in milliseconds: `1500` or `1500ms`, `30s`, `1.5s`, `5m` (or `5min`), `1h`, at most
+ * Node's longest timer (about 24.8 days); `none` (or `inf`, `infinity`) for no limit, `Infinity`.
  */
 export function parseDuration(text: string): number {
   const value = text.trim().toLowerCase();
@@ -20,6 +21,7 @@ export function parseDuration(text: string): number {
   const unit = DURATION_UNITS[match?.[2] ?? ''];
   const ms = match && unit !== undefined ? Number(match[1]) * unit : Number.NaN;
   if (!(ms > 0) || !Number.isFinite(ms)) throw new UsageError('Expected a duration such as 30s, 5m, 1h or 1500 (ms), or none.');
+  if (ms > MAX_TIMER_MS) throw new UsageError(`Expected at most ${MAX_TIMER_MS} ms (about 24 days), or none.`);
   return ms;
 }
 

@@ -99,6 +99,11 @@ describe('option values and figures', () => {
     expect(() => parseDuration(text)).toThrow('Expected a duration');
   });
 
+  it('refuses a duration longer than a Node timer can wait, saying the limit', () => {
+    expect(parseDuration('596h')).toBe(596 * 3_600_000);
+    expect(() => parseDuration('1000h')).toThrow('Expected at most 2147483647 ms (about 24 days), or none.');
+  });
+
   it('splits FROM:TO at the first colon; a bare path keeps its base name on the other side', () => {
     expect(parseTransfer('a.txt:dir/b.txt')).toEqual({ from: 'a.txt', to: 'dir/b.txt' });
     expect(parseTransfer('a:b:c')).toEqual({ from: 'a', to: 'b:c' });
