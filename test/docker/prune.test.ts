@@ -147,6 +147,6 @@ describe('docker-shell prune (the CLI, from source)', () => {
     const env = { ...process.env, DOCKER_HOST: `unix:///tmp/no-engine-${randomUUID()}.sock` };
     const failure = (await run(cli[0], [...cli[1]], { env }).catch((e: unknown) => e)) as { code?: number; stderr?: string };
     expect(failure.code).toBe(1);
-    expect(failure.stderr).toMatch(/^docker-shell: No Docker engine answers at unix:\/\/\/tmp\/no-engine-[^\n]*\n$/);
+    expect(failure.stderr).toMatch(/^docker-shell prune: No Docker engine answers at unix:\/\/\/tmp\/no-engine-[^\n]*\n$/);
   });
 });
