@@ -125,8 +125,12 @@ async function main(): Promise<void> {
     );
   }
   console.log();
-  console.log(`docker kill -> pending command rejected, ${KILL_ROUNDS} rounds: median ${median(kills.rejectAfterKillMs).toFixed(1)} ms, max ${Math.max(...kills.rejectAfterKillMs).toFixed(1)} ms (target < 2000)`);
-  console.log(`the docker kill API call itself:            median ${median(kills.killCallMs).toFixed(1)} ms, max ${Math.max(...kills.killCallMs).toFixed(1)} ms`);
+  console.log(
+    `docker kill -> pending command rejected, ${KILL_ROUNDS} rounds: median ${median(kills.rejectAfterKillMs).toFixed(1)} ms, max ${Math.max(...kills.rejectAfterKillMs).toFixed(1)} ms (target < 2000)`,
+  );
+  console.log(
+    `the docker kill API call itself:            median ${median(kills.killCallMs).toFixed(1)} ms, max ${Math.max(...kills.killCallMs).toFixed(1)} ms`,
+  );
   await mkdir(new URL('.', RESULTS_FILE), { recursive: true });
   await writeFile(RESULTS_FILE, `${JSON.stringify({ date: new Date().toISOString(), floodBytes: FLOOD_BYTES, floods, kills }, null, 2)}\n`);
 }

@@ -62,8 +62,16 @@ async function main(): Promise<void> {
   type Path = { name: string; run: (round: number) => Promise<unknown>; check: (round: number) => Promise<void> };
   const out = (name: string, round: number): string => join(dir, `${name}-${round}.bin`);
   const paths: Path[] = [
-    { name: 'put: putFile, exec route (default)', run: () => putFile(container, 'exec.bin', local, { ...base, via: 'exec' }), check: () => checkInside('exec.bin') },
-    { name: 'put: putFile, archive route', run: () => putFile(container, 'archive.bin', local, { ...base, via: 'archive' }), check: () => checkInside('archive.bin') },
+    {
+      name: 'put: putFile, exec route (default)',
+      run: () => putFile(container, 'exec.bin', local, { ...base, via: 'exec' }),
+      check: () => checkInside('exec.bin'),
+    },
+    {
+      name: 'put: putFile, archive route',
+      run: () => putFile(container, 'archive.bin', local, { ...base, via: 'archive' }),
+      check: () => checkInside('archive.bin'),
+    },
     { name: 'put: docker cp', run: () => execFileAsync('docker', ['cp', local, `${container.id}:/home/sandbox/cp.bin`]), check: () => checkInside('cp.bin') },
     {
       name: 'get to disk: getFileStream, exec route',
@@ -75,7 +83,11 @@ async function main(): Promise<void> {
       run: async (r) => pipeline(await getFileStream(container, 'cp.bin', { ...base, via: 'archive' }), createWriteStream(out('archive', r))),
       check: (r) => checkLocal(out('archive', r)),
     },
-    { name: 'get to disk: docker cp', run: (r) => execFileAsync('docker', ['cp', `${container.id}:/home/sandbox/cp.bin`, out('cp', r)]), check: (r) => checkLocal(out('cp', r)) },
+    {
+      name: 'get to disk: docker cp',
+      run: (r) => execFileAsync('docker', ['cp', `${container.id}:/home/sandbox/cp.bin`, out('cp', r)]),
+      check: (r) => checkLocal(out('cp', r)),
+    },
     { name: 'get to memory: getFile, exec route', run: () => getFile(container, 'cp.bin', { ...base, via: 'exec' }), check: async () => {} },
     { name: 'get to memory: getFile, archive route', run: () => getFile(container, 'cp.bin', { ...base, via: 'archive' }), check: async () => {} },
   ];
@@ -110,7 +122,9 @@ async function main(): Promise<void> {
   console.log(`${'path'.padEnd(44)} ${'median ms'.padStart(10)} ${'MB/s'.padStart(6)} ${'x docker cp'.padStart(12)}`);
   for (const row of rows) {
     const baseline = cp(row.path.startsWith('put') ? 'put' : 'get to disk');
-    console.log(`${row.path.padEnd(44)} ${String(row.medianMs).padStart(10)} ${String(row.mbPerSecond).padStart(6)} ${(row.medianMs / baseline).toFixed(2).padStart(12)}`);
+    console.log(
+      `${row.path.padEnd(44)} ${String(row.medianMs).padStart(10)} ${String(row.mbPerSecond).padStart(6)} ${(row.medianMs / baseline).toFixed(2).padStart(12)}`,
+    );
   }
   await mkdir(new URL('./results/', import.meta.url), { recursive: true });
   await writeFile(RESULTS_FILE, `${JSON.stringify({ date: new Date().toISOString(), megabytes, rounds, rows }, null, 2)}\n`);

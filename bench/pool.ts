@@ -287,7 +287,12 @@ async function benchJobs(): Promise<JobsFigure[]> {
   return [
     { path: 'RunnerPool (destroy, min 2, max 4)', jobs: POOL_JOBS, seconds: poolSeconds, jobsPerSecond: POOL_JOBS / poolSeconds },
     { path: 'cold DockerRunner per job', jobs: POOL_JOBS, seconds: coldSeconds, jobsPerSecond: POOL_JOBS / coldSeconds },
-    { path: `engine ceiling: docker run --rm IMAGE true (no shell, no commands)`, jobs: POOL_JOBS, seconds: engineSeconds, jobsPerSecond: POOL_JOBS / engineSeconds },
+    {
+      path: `engine ceiling: docker run --rm IMAGE true (no shell, no commands)`,
+      jobs: POOL_JOBS,
+      seconds: engineSeconds,
+      jobsPerSecond: POOL_JOBS / engineSeconds,
+    },
     { path: 'RunnerPool (reuse + reset: NOT a fresh container per job)', jobs: POOL_JOBS, seconds: reuseSeconds, jobsPerSecond: POOL_JOBS / reuseSeconds },
   ];
 }
@@ -368,10 +373,18 @@ async function main(): Promise<void> {
   const memory = await benchMemory();
 
   const [viaRunner, viaLocal] = throughput as [ThroughputFigure, ThroughputFigure, ThroughputFigure];
-  console.log(`1. Stdout throughput, \`${FLOOD}\` (${(THROUGHPUT_BYTES / 1e6).toFixed(0)} MB, median of ${THROUGHPUT_ROUNDS} interleaved rounds; MB = 10^6 bytes; sessions keep the default 16 MiB and count the rest as dropped):`);
+  console.log(
+    `1. Stdout throughput, \`${FLOOD}\` (${(THROUGHPUT_BYTES / 1e6).toFixed(0)} MB, median of ${THROUGHPUT_ROUNDS} interleaved rounds; MB = 10^6 bytes; sessions keep the default 16 MiB and count the rest as dropped):`,
+  );
   printTable(
     ['path', 'seconds', 'MB/s', 'x local bash', 'MB/s per round'],
-    throughput.map((f) => [f.path, f.seconds.toFixed(2), f.mbPerSecond.toFixed(0), (f.mbPerSecond / viaLocal.mbPerSecond).toFixed(2), (f.roundsMbPerSecond ?? []).join(', ')]),
+    throughput.map((f) => [
+      f.path,
+      f.seconds.toFixed(2),
+      f.mbPerSecond.toFixed(0),
+      (f.mbPerSecond / viaLocal.mbPerSecond).toFixed(2),
+      (f.roundsMbPerSecond ?? []).join(', '),
+    ]),
   );
   const runnerOverLocal = viaRunner.mbPerSecond / viaLocal.mbPerSecond;
   console.log(`DockerRunner MB/s / local bash session MB/s = ${runnerOverLocal.toFixed(2)} (target >= 0.5)`);
@@ -387,7 +400,12 @@ async function main(): Promise<void> {
       ['DockerRunner cold: start() + run(true)', starts.runnerColdMs],
       [`docker run --rm ${BASE_IMAGE} true (CLI)`, starts.dockerRunMs],
       ['warm RunnerPool: acquire + run(true) + release', starts.pooledMs],
-    ].map(([path, xs]) => [path as string, median(xs as number[]).toFixed(2), Math.min(...(xs as number[])).toFixed(2), Math.max(...(xs as number[])).toFixed(2)]),
+    ].map(([path, xs]) => [
+      path as string,
+      median(xs as number[]).toFixed(2),
+      Math.min(...(xs as number[])).toFixed(2),
+      Math.max(...(xs as number[])).toFixed(2),
+    ]),
   );
   console.log(`warm RunnerPool acquire -> run('true') -> release median = ${pooledMedian.toFixed(2)} ms (target < 10)`);
   console.log(`DockerRunner cold start median / docker run --rm median = ${(coldMedian / dockerRunMedian).toFixed(2)}`);
@@ -396,7 +414,9 @@ async function main(): Promise<void> {
   const [viaPool, viaCold, viaEngine] = jobs as [JobsFigure, JobsFigure, JobsFigure, JobsFigure];
   const poolOverCold = viaPool.jobsPerSecond / viaCold.jobsPerSecond;
   const engineOverCold = viaEngine.jobsPerSecond / viaCold.jobsPerSecond;
-  console.log(`3. ${POOL_JOBS} jobs of ${COMMANDS_PER_JOB} commands, a fresh container per job, concurrency ${JOB_CONCURRENCY} (pool: warm-up and close included):`);
+  console.log(
+    `3. ${POOL_JOBS} jobs of ${COMMANDS_PER_JOB} commands, a fresh container per job, concurrency ${JOB_CONCURRENCY} (pool: warm-up and close included):`,
+  );
   printTable(
     ['path', 'total s', 'jobs/s'],
     jobs.map((f) => [f.path, f.seconds.toFixed(2), f.jobsPerSecond.toFixed(2)]),
@@ -415,11 +435,23 @@ async function main(): Promise<void> {
     ],
   );
   const heapPerRunnerKiB = ((memory.heapWithRunnersMiB - memory.heapBeforeMiB) * 1024) / IDLE_RUNNERS;
-  console.log(`per idle runner: ${memory.perRunnerKiB.toFixed(0)} KiB of RSS, ${heapPerRunnerKiB.toFixed(0)} KiB of JS heap; ${memory.answered}/${IDLE_RUNNERS} answered \`true\` (target: all ${IDLE_RUNNERS} held without errors)`);
+  console.log(
+    `per idle runner: ${memory.perRunnerKiB.toFixed(0)} KiB of RSS, ${heapPerRunnerKiB.toFixed(0)} KiB of JS heap; ${memory.answered}/${IDLE_RUNNERS} answered \`true\` (target: all ${IDLE_RUNNERS} held without errors)`,
+  );
 
   const json = {
     ...(await benchEnvironment(docker)),
-    config: { POOL_JOBS, IDLE_RUNNERS, THROUGHPUT_BYTES, THROUGHPUT_ROUNDS, COLD_ROUNDS, JOB_CONCURRENCY, COMMANDS_PER_JOB, IDLE_START_CONCURRENCY, POOLED_PAUSE_MS },
+    config: {
+      POOL_JOBS,
+      IDLE_RUNNERS,
+      THROUGHPUT_BYTES,
+      THROUGHPUT_ROUNDS,
+      COLD_ROUNDS,
+      JOB_CONCURRENCY,
+      COMMANDS_PER_JOB,
+      IDLE_START_CONCURRENCY,
+      POOLED_PAUSE_MS,
+    },
     throughput,
     starts: { ...starts, runnerColdMedianMs: coldMedian, dockerRunMedianMs: dockerRunMedian, pooledMedianMs: pooledMedian },
     jobs,

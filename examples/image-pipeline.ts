@@ -35,7 +35,12 @@ await ensureGraphicsMagickImage(undefined, { onOutput: (line) => process.stdout.
 
 // 2. Inputs, made locally: landscape, portrait and square, so the thumbnails differ.
 const inputDir = await mkdtemp(join(tmpdir(), 'pipeline-in-'));
-const sizes: [number, number][] = [[640, 480], [300, 600], [400, 400], [1024, 256]];
+const sizes: [number, number][] = [
+  [640, 480],
+  [300, 600],
+  [400, 400],
+  [1024, 256],
+];
 await Promise.all(sizes.map(([w, h], i) => writeFile(join(inputDir, `input-${i + 1}.ppm`), gradientPpm(w, h, i))));
 
 await using runner = await DockerRunner.start({ image: GM_IMAGE });
@@ -45,7 +50,10 @@ try {
   // 3. Step by step, each a command in the same shell.
   const identify = await runner.run('gm identify inputs/*.ppm', { check: true });
   console.log(identify.stdout.trim());
-  await runner.run('mkdir -p thumbs && for f in inputs/*.ppm; do n=$(basename "$f" .ppm); gm convert -size 120x120 "$f" -resize 120x120 +profile "*" "thumbs/$n.jpg"; done', { check: true });
+  await runner.run(
+    'mkdir -p thumbs && for f in inputs/*.ppm; do n=$(basename "$f" .ppm); gm convert -size 120x120 "$f" -resize 120x120 +profile "*" "thumbs/$n.jpg"; done',
+    { check: true },
+  );
   await runner.run('gm montage -geometry 120x120+4+4 -tile 2x2 thumbs/*.jpg contact-sheet.jpg', { check: true });
 
   // 4. Results out, and checked from their bytes.

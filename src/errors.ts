@@ -240,9 +240,7 @@ export class SessionClosedError extends DockerShellError implements SessionClose
   ) {
     const about = context.command === undefined ? '' : ` (command: \`${describeCommand(context.command)}\`)`;
     const advice =
-      info.reason === 'stopped'
-        ? 'Start a new runner to run more commands.'
-        : 'The shell state (cwd, variables) is lost; start a new runner to continue.';
+      info.reason === 'stopped' ? 'Start a new runner to run more commands.' : 'The shell state (cwd, variables) is lost; start a new runner to continue.';
     super('ERR_SESSION_CLOSED', `The shell session is closed: ${info.detail}${about}. ${advice}`, options);
     this.reason = info.reason;
     this.detail = info.detail;
@@ -356,11 +354,7 @@ export class StartFailedError extends DockerShellError {
   readonly image: string;
 
   constructor(image: string, detail: string, cause?: unknown) {
-    super(
-      'ERR_START_FAILED',
-      `The sandbox from image ${image} did not start: ${detail}. The image must provide bash on its PATH.`,
-      { cause },
-    );
+    super('ERR_START_FAILED', `The sandbox from image ${image} did not start: ${detail}. The image must provide bash on its PATH.`, { cause });
     this.image = image;
   }
 }
@@ -498,10 +492,7 @@ export class ImageBuildError extends DockerShellError implements ImageBuildFailu
   readonly exitCode: number | undefined;
 
   constructor(tag: string, failure: ImageBuildFailure, options?: ErrorOptions) {
-    const where =
-      failure.step === undefined
-        ? ''
-        : ` at step ${failure.stepNumber ?? '?'}/${failure.totalSteps ?? '?'} \`${describeCommand(failure.step)}\``;
+    const where = failure.step === undefined ? '' : ` at step ${failure.stepNumber ?? '?'}/${failure.totalSteps ?? '?'} \`${describeCommand(failure.step)}\``;
     const tail = failure.log.slice(-10);
     const fromFailed = failure.step !== undefined && /^FROM\s/i.test(failure.step);
     const advice = fromFailed
@@ -509,7 +500,7 @@ export class ImageBuildError extends DockerShellError implements ImageBuildFailu
         '(the base image: `buildBaseImage()` or `npm run setup`).'
       : failure.step === undefined
         ? 'Fix the Dockerfile or the build options and build again.'
-        : 'Fix that step and build again (its whole log is on this error\'s `log`).';
+        : "Fix that step and build again (its whole log is on this error's `log`).";
     super(
       'ERR_IMAGE_BUILD',
       `Building image ${tag} failed${where}: ${failure.detail}` +
@@ -567,8 +558,7 @@ export class BaseImageBuildError extends DockerShellError {
   constructor(tag: string, reason: BaseImageFailureReason, context: { exitCode?: number | null; log?: string[] } = {}, options?: ErrorOptions) {
     const why: Record<BaseImageFailureReason, string> = {
       'not-root': 'debootstrap needs root (it creates device nodes and chowns files). Run it as root, e.g. `sudo npm run setup`',
-      'no-debootstrap':
-        'debootstrap is not installed. Install it (Debian/Ubuntu: `apt-get install debootstrap`) and run again as root',
+      'no-debootstrap': 'debootstrap is not installed. Install it (Debian/Ubuntu: `apt-get install debootstrap`) and run again as root',
       'no-docker-cli':
         'the `docker` command-line client is not on the PATH; the script imports the root filesystem with `docker import`. Install it (as root on Debian, `bash scripts/ensure-docker.sh` does)',
       'no-bash': '`bash` is not on the PATH; the build script needs it',
@@ -614,10 +604,7 @@ export class FileNotFoundError extends DockerShellError {
   readonly side: FileSide;
 
   constructor(path: string, side: FileSide, options?: ErrorOptions) {
-    const advice =
-      side === 'container'
-        ? 'Check the path (relative container paths start at the sandbox working directory).'
-        : 'Check the local path.';
+    const advice = side === 'container' ? 'Check the path (relative container paths start at the sandbox working directory).' : 'Check the local path.';
     super('ERR_FILE_NOT_FOUND', `No such file or directory ${onSide(side)}: ${path}. ${advice}`, options);
     this.path = path;
     this.side = side;
@@ -722,7 +709,11 @@ export class ArchiveLimitError extends DockerShellError {
 
   constructor(path: string, limit: 'bytes' | 'entries', limitBytes: number, limitEntries?: number, options?: ErrorOptions) {
     const what = limit === 'bytes' ? `more than maxBytes (${limitBytes} bytes)` : `more than maxEntries (${limitEntries ?? '?'} entries)`;
-    super('ERR_ARCHIVE_LIMIT', `Stopped reading ${path} from the container: it is ${what}. Raise \`${limit === 'bytes' ? 'maxBytes' : 'maxEntries'}\` if that much is expected.`, options);
+    super(
+      'ERR_ARCHIVE_LIMIT',
+      `Stopped reading ${path} from the container: it is ${what}. Raise \`${limit === 'bytes' ? 'maxBytes' : 'maxEntries'}\` if that much is expected.`,
+      options,
+    );
     this.path = path;
     this.limit = limit;
     this.limitBytes = limitBytes;
@@ -821,7 +812,7 @@ export class PoolQueueFullError extends DockerShellError {
     super(
       'ERR_POOL_QUEUE_FULL',
       `The runner pool's wait queue is full: all runners are busy and ${maxWaiting} callers are already waiting (maxWaiting: ${maxWaiting}). ` +
-        'Retry later or shed load, or raise the pool\'s `max` or `maxWaiting`.',
+        "Retry later or shed load, or raise the pool's `max` or `maxWaiting`.",
     );
     this.maxWaiting = maxWaiting;
   }
@@ -848,7 +839,7 @@ export class PoolAcquireTimeoutError extends DockerShellError {
     super(
       'ERR_POOL_ACQUIRE_TIMEOUT',
       `No runner of the pool became free within ${timeoutMs} ms; the request left the wait queue and took no runner. ` +
-        'Raise `timeoutMs` / `acquireTimeoutMs`, raise the pool\'s `max`, or make jobs shorter.',
+        "Raise `timeoutMs` / `acquireTimeoutMs`, raise the pool's `max`, or make jobs shorter.",
     );
     this.timeoutMs = timeoutMs;
   }

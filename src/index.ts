@@ -87,4 +87,11 @@ export { RunnerPool } from './pool/runner-pool.js';
 export { POOL_DEFAULTS, type AcquireOptions, type PoolPolicy, type RunnerPoolOptions } from './pool/pool-options.js';
 export type { PoolEvents, PoolListener, PoolStats } from './pool/pool-stats.js';
 export type { EndpointStatus, PoolEndpoint } from './pool/endpoints.js';
-export { PoolAcquireCanceledError, PoolAcquireTimeoutError, PoolClosedError, PoolQueueFullError, PoolUnavailableError, type EndpointFailure } from './errors.js';
+export {
+  PoolAcquireCanceledError,
+  PoolAcquireTimeoutError,
+  PoolClosedError,
+  PoolQueueFullError,
+  PoolUnavailableError,
+  type EndpointFailure,
+} from './errors.js';

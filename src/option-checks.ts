@@ -85,7 +85,14 @@ export function checkString(value: unknown, option: string, what = 'a non-empty 
 /** One of `choices`, when given. */
 export function checkChoice(value: unknown, option: string, choices: readonly string[]): void {
   if (value === undefined || choices.includes(value as string)) return;
-  throw new InvalidArgumentError(option, choices.map((choice) => `'${choice}'`).join(', ').replace(/, ([^,]*)$/, ' or $1'), value);
+  throw new InvalidArgumentError(
+    option,
+    choices
+      .map((choice) => `'${choice}'`)
+      .join(', ')
+      .replace(/, ([^,]*)$/, ' or $1'),
+    value,
+  );
 }
 
 /** An object of string values (labels, environment variables), when given. */

@@ -9,15 +9,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import Dockerode from 'dockerode';
-import {
-  BASE_IMAGE,
-  ImageNotFoundError,
-  buildBaseImage,
-  buildImage,
-  ensureImage,
-  type BuildProgressEvent,
-  type DockerConnection,
-} from '../../src/index.js';
+import { BASE_IMAGE, ImageNotFoundError, buildBaseImage, buildImage, ensureImage, type BuildProgressEvent, type DockerConnection } from '../../src/index.js';
 
 /** The reusable GraphicsMagick image's tag. */
 export const GM_IMAGE = 'docker-shell/graphicsmagick:bookworm';

@@ -13,7 +13,10 @@ import { signalExitCode, trapSignals } from './signals.js';
 
 /** The `image` verb and its subcommands. */
 export function imageCommand(): Command {
-  return new Command('image').description('make sure images are there: the offline base image, or any image by name').addCommand(buildBase()).addCommand(ensure());
+  return new Command('image')
+    .description('make sure images are there: the offline base image, or any image by name')
+    .addCommand(buildBase())
+    .addCommand(ensure());
 }
 
 function buildBase(): Command {
@@ -41,7 +44,11 @@ function ensure(): Command {
   return new Command('ensure')
     .description('make sure an image is on the engine: use it when present, pull it when missing (per-layer progress)')
     .argument('<name>', 'the image, e.g. docker-shell/base:bookworm or debian:bookworm-slim')
-    .addOption(new Option('--pull <policy>', "'missing': pull only when missing; 'always': pull, falling back on the local image; 'never': only check").choices(['missing', 'never', 'always']).default('missing'))
+    .addOption(
+      new Option('--pull <policy>', "'missing': pull only when missing; 'always': pull, falling back on the local image; 'never': only check")
+        .choices(['missing', 'never', 'always'])
+        .default('missing'),
+    )
     .option('-q, --quiet', 'no progress on stderr (errors still print)')
     .action(async (name: string, flags: { pull: PullPolicy; quiet?: boolean }) => {
       const progress = await Progress.create({ quiet: flags.quiet });

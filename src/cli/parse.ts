@@ -58,7 +58,8 @@ export function parseKeyValue(text: string, fromEnv = false): [string, string] {
   if (key === '' || /[\s\0]/.test(key)) throw new UsageError('Expected KEY=VALUE, with a key that has no blanks.');
   if (at !== -1) return [key, text.slice(at + 1)];
   const inherited = fromEnv ? process.env[key] : undefined;
-  if (inherited === undefined) throw new UsageError(fromEnv ? `Expected KEY=VALUE, or the name of a variable set here (${key} is not).` : 'Expected KEY=VALUE.');
+  if (inherited === undefined)
+    throw new UsageError(fromEnv ? `Expected KEY=VALUE, or the name of a variable set here (${key} is not).` : 'Expected KEY=VALUE.');
   return [key, inherited];
 }
 

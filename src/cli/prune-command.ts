@@ -15,7 +15,11 @@ export function pruneCommand(): Command {
     .description('remove docker-shell containers whose owner process (on this host) is gone')
     .option('--all', 'remove every docker-shell container, also those of live processes and other hosts')
     .option('--json', 'print the result as JSON: { removed: [id], kept: [{ id, owner, reason }] }')
-    .option('-l, --label <KEY=VALUE>', 'only containers that also carry this label (repeatable), e.g. one given to `run --label`', collect((text) => parseKeyValue(text)))
+    .option(
+      '-l, --label <KEY=VALUE>',
+      'only containers that also carry this label (repeatable), e.g. one given to `run --label`',
+      collect((text) => parseKeyValue(text)),
+    )
     .action(async (options: { all?: boolean; json?: boolean; label?: Array<[string, string]> }) => {
       const labels = options.label ? Object.fromEntries(options.label) : undefined;
       const result = await prune({ all: options.all === true, ...(labels ? { labels } : {}) });

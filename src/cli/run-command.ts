@@ -65,8 +65,7 @@ async function runSteps(commands: readonly string[], flags: RunFlags): Promise<n
   };
   process.stdout.on('error', onOutputError);
   process.stderr.on('error', onOutputError);
-  const interruptedCode = (): number | undefined =>
-    trap.received ? signalExitCode(trap.received) : outputClosed ? EXIT_OUTPUT_CLOSED : undefined;
+  const interruptedCode = (): number | undefined => (trap.received ? signalExitCode(trap.received) : outputClosed ? EXIT_OUTPUT_CLOSED : undefined);
 
   try {
     await pullImage(runner, flags, progress, controller.signal);

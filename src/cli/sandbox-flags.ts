@@ -36,7 +36,11 @@ export function addSandboxFlags(command: Command, defaults: { timeout: string; t
     .option('--network <name>', "'none' (no interface but loopback), 'bridge' (Docker's default), or a network's name", 'none')
     .option('-u, --user <user>', `user of the shell, uid[:gid] or a name (default: ${SANDBOX_DEFAULTS.user}, nobody)`)
     .option('-w, --workdir <path>', `working directory, also HOME (default: ${SANDBOX_DEFAULTS.workdir})`)
-    .option('-e, --env <KEY=VALUE>', 'an environment variable (repeatable); a bare KEY passes this one’s value on', collect((text) => parseKeyValue(text, true)))
+    .option(
+      '-e, --env <KEY=VALUE>',
+      'an environment variable (repeatable); a bare KEY passes this one’s value on',
+      collect((text) => parseKeyValue(text, true)),
+    )
     .option('-m, --memory <size>', `memory limit, swap the same, e.g. 512m, 2g (default: ${SANDBOX_DEFAULTS.memory})`, parseSize)
     .option('--cpus <n>', `CPU quota, fractions allowed (default: ${SANDBOX_DEFAULTS.cpus})`, parsePositiveNumber)
     .option('--pids <n>', `most processes and threads (default: ${SANDBOX_DEFAULTS.pids})`, parsePositiveInteger)
@@ -46,7 +50,11 @@ export function addSandboxFlags(command: Command, defaults: { timeout: string; t
     .option('--cap-add <capability>', 'give a capability back, e.g. CHOWN (repeatable; all are dropped)', collect(String))
     .addOption(new Option('-t, --timeout <duration>', defaults.timeoutHelp).default(parseDuration(defaults.timeout), defaults.timeout).argParser(parseDuration))
     .option('--max-output <size>', 'most output a result keeps, e.g. 16m (default: 16m)', parseSize)
-    .option('-l, --label <KEY=VALUE>', 'an extra label on the container (repeatable)', collect((text) => parseKeyValue(text)))
+    .option(
+      '-l, --label <KEY=VALUE>',
+      'an extra label on the container (repeatable)',
+      collect((text) => parseKeyValue(text)),
+    )
     .addOption(new Option('--pull <policy>', 'when to pull the image').choices(['missing', 'never', 'always']).default('missing'))
     .option('-q, --quiet', "no progress, spinner or docker-shell's own lines on stderr (errors still print)");
 }

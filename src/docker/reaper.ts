@@ -133,8 +133,21 @@ function warn(detail: string): void {
 
 /** The engine's modem fields that are plain data and let a new dockerode reach the same engine. */
 const CONNECTION_FIELDS = [
-  'socketPath', 'host', 'port', 'protocol', 'pathPrefix', 'version', 'username', 'password',
-  'timeout', 'connectionTimeout', 'headers', 'ca', 'cert', 'key', 'sshOptions',
+  'socketPath',
+  'host',
+  'port',
+  'protocol',
+  'pathPrefix',
+  'version',
+  'username',
+  'password',
+  'timeout',
+  'connectionTimeout',
+  'headers',
+  'ca',
+  'cert',
+  'key',
+  'sshOptions',
 ] as const;
 
 /**

@@ -60,7 +60,8 @@ export class Endpoint {
     const where = `endpoints[${index}]`;
     if (typeof spec !== 'object' || spec === null) throw new InvalidArgumentError(where, 'an object { docker, name, weight, capacity }', spec);
     for (const key of Object.keys(spec)) {
-      if (!ENDPOINT_KEYS.has(key)) throw new InvalidArgumentError(`${where}.${key}`, `not set: known keys are ${[...ENDPOINT_KEYS].join(', ')}`, (spec as Record<string, unknown>)[key]);
+      if (!ENDPOINT_KEYS.has(key))
+        throw new InvalidArgumentError(`${where}.${key}`, `not set: known keys are ${[...ENDPOINT_KEYS].join(', ')}`, (spec as Record<string, unknown>)[key]);
     }
     const { weight = 1, capacity = Infinity, name } = spec;
     if (typeof weight !== 'number' || !Number.isFinite(weight) || weight <= 0) throw new InvalidArgumentError(`${where}.weight`, 'a positive number', weight);
@@ -128,7 +129,8 @@ export class Endpoint {
 /** Reads the `endpoints` option: none given is one endpoint, the runner options' `docker`. */
 export function resolveEndpoints(specs: unknown, runnerDocker: DockerConnection | undefined): Endpoint[] {
   if (specs === undefined) return [new Endpoint({ docker: runnerDocker }, 0)];
-  if (!Array.isArray(specs) || specs.length === 0) throw new InvalidArgumentError('endpoints', 'a non-empty array of { docker, name, weight, capacity }', specs);
+  if (!Array.isArray(specs) || specs.length === 0)
+    throw new InvalidArgumentError('endpoints', 'a non-empty array of { docker, name, weight, capacity }', specs);
   if (runnerDocker !== undefined) {
     throw new InvalidArgumentError('runner.docker', 'not set together with `endpoints` (each endpoint has its own `docker`)', runnerDocker);
   }

@@ -116,7 +116,20 @@ export const POOL_DEFAULTS = {
   probeTimeoutMs: 3_000,
 } as const satisfies Partial<ResolvedPoolOptions>;
 
-const OPTION_NAMES = ['runner', 'endpoints', 'probeIntervalMs', 'probeTimeoutMs', 'min', 'max', 'idleTimeoutMs', 'maxWaiting', 'policy', 'reset', 'resetTimeoutMs', 'acquireTimeoutMs'];
+const OPTION_NAMES = [
+  'runner',
+  'endpoints',
+  'probeIntervalMs',
+  'probeTimeoutMs',
+  'min',
+  'max',
+  'idleTimeoutMs',
+  'maxWaiting',
+  'policy',
+  'reset',
+  'resetTimeoutMs',
+  'acquireTimeoutMs',
+];
 
 function count(name: string, value: unknown, fallback: number, least: number): number {
   if (value === undefined) return fallback;
@@ -142,7 +155,8 @@ export function duration(name: string, value: unknown, fallback: number): number
 export function resolvePoolOptions(options: RunnerPoolOptions): ResolvedPoolOptions {
   checkOptionsObject(options, OPTION_NAMES, 'RunnerPool');
   const runner = options.runner ?? {};
-  if (typeof runner !== 'object' || runner === null || Array.isArray(runner)) throw new InvalidArgumentError('runner', 'an object of DockerRunner options', runner);
+  if (typeof runner !== 'object' || runner === null || Array.isArray(runner))
+    throw new InvalidArgumentError('runner', 'an object of DockerRunner options', runner);
   try {
     new DockerRunner(runner); // validates the runner options now (no side effect until start())
   } catch (error) {
@@ -156,8 +170,10 @@ export function resolvePoolOptions(options: RunnerPoolOptions): ResolvedPoolOpti
   if (min > capacity) throw new InvalidArgumentError('min', `at most the endpoints' total capacity (${capacity})`, min);
   const policy = options.policy ?? POOL_DEFAULTS.policy;
   if (policy !== 'destroy' && policy !== 'reuse') throw new InvalidArgumentError('policy', "'destroy' or 'reuse'", policy);
-  if (options.reset !== undefined && typeof options.reset !== 'function') throw new InvalidArgumentError('reset', 'a function (runner) => Promise<void>', options.reset);
-  if (options.reset !== undefined && policy !== 'reuse') throw new InvalidArgumentError('reset', "used with policy: 'reuse' only (a destroyed runner needs no reset); set policy: 'reuse'", options.reset);
+  if (options.reset !== undefined && typeof options.reset !== 'function')
+    throw new InvalidArgumentError('reset', 'a function (runner) => Promise<void>', options.reset);
+  if (options.reset !== undefined && policy !== 'reuse')
+    throw new InvalidArgumentError('reset', "used with policy: 'reuse' only (a destroyed runner needs no reset); set policy: 'reuse'", options.reset);
   return {
     runner: { ...runner },
     endpoints,

@@ -3,7 +3,15 @@
  */
 import createDebug from 'debug';
 import { DockerRunner } from '../docker/docker-runner.js';
-import { DockerShellError, DockerUnavailableError, InvalidArgumentError, PoolAcquireCanceledError, PoolClosedError, PoolQueueFullError, PoolUnavailableError } from '../errors.js';
+import {
+  DockerShellError,
+  DockerUnavailableError,
+  InvalidArgumentError,
+  PoolAcquireCanceledError,
+  PoolClosedError,
+  PoolQueueFullError,
+  PoolUnavailableError,
+} from '../errors.js';
 import { isEndpointFailure, pickEndpoint, spareCapacity, type Endpoint } from './endpoints.js';
 import { resolveAcquireOptions, resolvePoolOptions, type AcquireOptions, type ResolvedPoolOptions, type RunnerPoolOptions } from './pool-options.js';
 import { PoolListeners, type PoolEvents, type PoolListener, type PoolStats } from './pool-stats.js';
@@ -204,7 +212,15 @@ export class RunnerPool implements AsyncDisposable {
     try {
       const { policy, reset, resetTimeoutMs } = this.#options;
       let keep = policy === 'reuse' && !this.#closing && runner.isRunning;
-      if (keep && reset) keep = await withTimeout(Promise.resolve().then(() => reset(runner)), resetTimeoutMs, 'reset').then(() => true, () => false);
+      if (keep && reset)
+        keep = await withTimeout(
+          Promise.resolve().then(() => reset(runner)),
+          resetTimeoutMs,
+          'reset',
+        ).then(
+          () => true,
+          () => false,
+        );
       this.#busy.delete(runner);
       if (keep && !this.#closing && runner.isRunning) this.#addIdle(runner);
       else this.#destroy(runner);
@@ -490,7 +506,8 @@ export class RunnerPool implements AsyncDisposable {
     endpoint?.runners.delete(runner);
     const stopping: Promise<void> = withTimeout(runner.stop(), REMOVAL_WAIT_MS, `removing container ${runner.id ?? '(not created yet)'}`).then(
       () => {},
-      (error: unknown) => this.#listeners.emit('error', error instanceof DockerShellError ? error : new DockerUnavailableError(endpoint?.name ?? 'the engine', error)),
+      (error: unknown) =>
+        this.#listeners.emit('error', error instanceof DockerShellError ? error : new DockerUnavailableError(endpoint?.name ?? 'the engine', error)),
     );
     this.#stopping.add(stopping);
     void stopping.finally(() => this.#stopping.delete(stopping));

@@ -10,13 +10,7 @@ import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import PQueue from 'p-queue';
 import { v4 as uuidv4 } from 'uuid';
-import {
-  CommandCanceledError,
-  CommandFailedError,
-  InvalidArgumentError,
-  SessionClosedError,
-  type SessionCloseInfo,
-} from '../errors.js';
+import { CommandCanceledError, CommandFailedError, InvalidArgumentError, SessionClosedError, type SessionCloseInfo } from '../errors.js';
 import { frameCommand, sessionPrelude } from '../protocol/command-framing.js';
 import { OOM_PROBE, parseOomCount } from '../protocol/oom-probe.js';
 import type { ScanResult } from '../protocol/sentinel-scanner.js';
@@ -243,13 +237,15 @@ export class Session {
     // A consumer slower than the shell holds the shell back instead of filling memory.
     const holder = {};
     const events = new EventQueue<CommandEvent>({ onPressure: (full) => this.#hold(holder, full) });
-    this.#enqueue(command, options, (chunk) => events.push(chunk)).then(
-      (result) => {
-        events.push({ type: 'result', result });
-        events.end();
-      },
-      (error: unknown) => events.end(error, true),
-    ).finally(() => this.#hold(holder, false));
+    this.#enqueue(command, options, (chunk) => events.push(chunk))
+      .then(
+        (result) => {
+          events.push({ type: 'result', result });
+          events.end();
+        },
+        (error: unknown) => events.end(error, true),
+      )
+      .finally(() => this.#hold(holder, false));
     return events;
   }
 
@@ -374,7 +370,10 @@ export class Session {
     inFlight.timers.push(setTimeout(() => this.#giveUp(inFlight), INTERRUPT_CAP_MS));
     const target = { shellPid: this.#shellPid, task: inFlight.task, elapsedMs: performance.now() - inFlight.startedAt };
     // A kill that fails (e.g. no process slot left for it) is judged by the grace period too.
-    control.interrupt(target).catch(() => {}).finally(startGrace);
+    control
+      .interrupt(target)
+      .catch(() => {})
+      .finally(startGrace);
   }
 
   #giveUp(inFlight: InFlight): void {

@@ -48,7 +48,7 @@ function examplesIn(text: string): string[] {
   if (current) blocks.push(current.join('\n'));
   return blocks.map((block) => {
     const fence = /```(?:ts|typescript)?\n([\s\S]*?)```/.exec(block);
-    return (fence ? fence[1] ?? '' : block).trim();
+    return (fence ? (fence[1] ?? '') : block).trim();
   });
 }
 

@@ -27,7 +27,9 @@ describe('docker-shell image ensure', () => {
     const { code, stdout, stderr } = await cli(['image', 'ensure', 'docker-shell/no-such-image:test']);
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    expect(stderr).toMatch(/^docker-shell image ensure: Image docker-shell\/no-such-image:test is not present and could not be pulled \(.+\): build it \(`docker build`\) or load it \(`docker load`\), or reach a registry that has it\.\n$/);
+    expect(stderr).toMatch(
+      /^docker-shell image ensure: Image docker-shell\/no-such-image:test is not present and could not be pulled \(.+\): build it \(`docker build`\) or load it \(`docker load`\), or reach a registry that has it\.\n$/,
+    );
   });
 
   it('--pull never of a missing image: exit 1 without trying', async () => {

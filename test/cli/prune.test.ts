@@ -31,7 +31,9 @@ describe('docker-shell prune --label', () => {
     const { code, stdout, stderr } = await cli(['prune', ...flag]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(stdout).toBe(`removed ${dead.slice(0, 12)}\nkept    ${alive.slice(0, 12)}  owner ${currentOwner()}: its owner process is alive\n1 removed, 1 kept\n`);
+    expect(stdout).toBe(
+      `removed ${dead.slice(0, 12)}\nkept    ${alive.slice(0, 12)}  owner ${currentOwner()}: its owner process is alive\n1 removed, 1 kept\n`,
+    );
     expect(await containerExists(dead)).toBe(false);
     expect(await containerExists(alive)).toBe(true);
     expect(await containerExists(elsewhere)).toBe(true);
@@ -67,6 +69,8 @@ describe('docker-shell prune --label', () => {
   it('a bad --label is a usage error: exit 1 and one line', async () => {
     const { code, stderr } = await cli(['prune', '--label', 'no-equals-sign']);
     expect(code).toBe(1);
-    expect(stderr).toBe("docker-shell prune: option '-l, --label <KEY=VALUE>' argument 'no-equals-sign' is invalid. Expected KEY=VALUE. (see docker-shell prune --help)\n");
+    expect(stderr).toBe(
+      "docker-shell prune: option '-l, --label <KEY=VALUE>' argument 'no-equals-sign' is invalid. Expected KEY=VALUE. (see docker-shell prune --help)\n",
+    );
   });
 });

@@ -109,7 +109,16 @@ describe('steps', () => {
 
 describe('--json', () => {
   it('prints one JSON object per step with stable fields, and nothing else on stdout', async () => {
-    const { code, stdout, stderr } = await cli(['run', '--json', '--keep-going', ...label(), '--', 'echo hi; echo oops >&2', '(exit 4)', 'printf "%s" "a\\"b"']);
+    const { code, stdout, stderr } = await cli([
+      'run',
+      '--json',
+      '--keep-going',
+      ...label(),
+      '--',
+      'echo hi; echo oops >&2',
+      '(exit 4)',
+      'printf "%s" "a\\"b"',
+    ]);
     expect(code).toBe(4);
     const records = stdout.split('\n');
     expect(records.pop()).toBe('');
@@ -132,7 +141,15 @@ describe('--json', () => {
       ]);
       expect(typeof record.durationMs).toBe('number');
     }
-    expect(parsed[0]).toMatchObject({ step: 1, command: 'echo hi; echo oops >&2', exitCode: 0, stdout: 'hi\n', stderr: 'oops\n', timedOut: false, sessionClosed: null });
+    expect(parsed[0]).toMatchObject({
+      step: 1,
+      command: 'echo hi; echo oops >&2',
+      exitCode: 0,
+      stdout: 'hi\n',
+      stderr: 'oops\n',
+      timedOut: false,
+      sessionClosed: null,
+    });
     expect(parsed[1]).toMatchObject({ step: 2, exitCode: 4, stdout: '', stderr: '' });
     expect(parsed[2]).toMatchObject({ step: 3, exitCode: 0, stdout: 'a"b' });
     // stderr has docker-shell's own line, not the steps' headers or output.
@@ -327,11 +344,26 @@ describe('errors: one line, a non-zero exit code, the details under DEBUG', () =
 
   it.each([
     [['--bogus'], "docker-shell run: unknown option '--bogus' (see docker-shell run --help)"],
-    [['--memory', 'lots'], "docker-shell run: option '-m, --memory <size>' argument 'lots' is invalid. Expected a size such as 512m, 2g or a number of bytes. (see docker-shell run --help)"],
-    [['--timeout', '5 parsecs'], "docker-shell run: option '-t, --timeout <duration>' argument '5 parsecs' is invalid. Expected a duration such as 30s, 5m, 1h or 1500 (ms), or none. (see docker-shell run --help)"],
-    [['--put', ':x'], "docker-shell run: option '--put <local:remote>' argument ':x' is invalid. Expected FROM:TO (split at the first colon), or a single path. (see docker-shell run --help)"],
-    [['--env', 'NOT_SET_HERE_EITHER'], "docker-shell run: option '-e, --env <KEY=VALUE>' argument 'NOT_SET_HERE_EITHER' is invalid. Expected KEY=VALUE, or the name of a variable set here (NOT_SET_HERE_EITHER is not). (see docker-shell run --help)"],
-    [['--pull', 'sometimes'], "docker-shell run: option '--pull <policy>' argument 'sometimes' is invalid. Allowed choices are missing, never, always. (see docker-shell run --help)"],
+    [
+      ['--memory', 'lots'],
+      "docker-shell run: option '-m, --memory <size>' argument 'lots' is invalid. Expected a size such as 512m, 2g or a number of bytes. (see docker-shell run --help)",
+    ],
+    [
+      ['--timeout', '5 parsecs'],
+      "docker-shell run: option '-t, --timeout <duration>' argument '5 parsecs' is invalid. Expected a duration such as 30s, 5m, 1h or 1500 (ms), or none. (see docker-shell run --help)",
+    ],
+    [
+      ['--put', ':x'],
+      "docker-shell run: option '--put <local:remote>' argument ':x' is invalid. Expected FROM:TO (split at the first colon), or a single path. (see docker-shell run --help)",
+    ],
+    [
+      ['--env', 'NOT_SET_HERE_EITHER'],
+      "docker-shell run: option '-e, --env <KEY=VALUE>' argument 'NOT_SET_HERE_EITHER' is invalid. Expected KEY=VALUE, or the name of a variable set here (NOT_SET_HERE_EITHER is not). (see docker-shell run --help)",
+    ],
+    [
+      ['--pull', 'sometimes'],
+      "docker-shell run: option '--pull <policy>' argument 'sometimes' is invalid. Allowed choices are missing, never, always. (see docker-shell run --help)",
+    ],
   ])('a bad option %j: exit 125 and one line, no container', async (args, line) => {
     const { code, stdout, stderr } = await cli(['run', ...label(), ...args, '--', 'true']);
     expect(stderr).toBe(`${line}\n`);

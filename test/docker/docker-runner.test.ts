@@ -125,7 +125,9 @@ describe('lifecycle', () => {
     await using runner = await DockerRunner.start();
     const running = runner.run('echo before; sleep 60');
     const queued = runner.run('echo never');
-    await expect.poll(async () => (await docker.getContainer(runner.id as string).top()).Processes.some((p: string[]) => p.at(-1)?.includes('sleep 60'))).toBe(true);
+    await expect
+      .poll(async () => (await docker.getContainer(runner.id as string).top()).Processes.some((p: string[]) => p.at(-1)?.includes('sleep 60')))
+      .toBe(true);
     await docker.getContainer(runner.id as string).kill();
     const error = await running.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SessionClosedError);

@@ -8,9 +8,7 @@ import { SessionClosedError } from '../../src/errors.js';
 import { docker } from '../helpers/docker.js';
 
 async function shellIsBusyWith(runner: DockerRunner, program: string): Promise<void> {
-  await expect
-    .poll(async () => (await docker.getContainer(runner.id as string).top()).Processes.some((p: string[]) => p.at(-1)?.includes(program)))
-    .toBe(true);
+  await expect.poll(async () => (await docker.getContainer(runner.id as string).top()).Processes.some((p: string[]) => p.at(-1)?.includes(program))).toBe(true);
 }
 
 describe('the shell ends from inside', () => {

@@ -4,7 +4,21 @@
  * against the real engine, with hostile trees and archives made by commands inside the container.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
@@ -107,7 +121,13 @@ describe('extractArchive (crafted archives, no Docker)', () => {
     ['a ../ name deeper', 'a/../../escaped', /`\.\.` component/],
     ['an absolute name', '/tmp/escaped-absolute', /absolute name/],
   ])('refuses %s, writing nothing outside', async (_what, name, why) => {
-    const error = await extractArchive(tarOf([{ header: { name: 'ok' }, data: 'fine' }, { header: { name }, data: 'evil' }]), dest).catch((e: unknown) => e);
+    const error = await extractArchive(
+      tarOf([
+        { header: { name: 'ok' }, data: 'fine' },
+        { header: { name }, data: 'evil' },
+      ]),
+      dest,
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnsafeArchiveError);
     expect(error).toMatchObject({ code: 'ERR_UNSAFE_ARCHIVE', entry: name, path: 'the archive' });
     expect((error as UnsafeArchiveError).why).toMatch(why);
@@ -422,7 +442,11 @@ describe('against the engine: the default sandbox (nobody, writable root)', () =
 
     it('tells a directory from a file (FileTypeError)', async () => {
       await expect(getFile(container, '/etc', opts)).rejects.toMatchObject({ code: 'ERR_FILE_TYPE', path: '/etc', expected: 'file' });
-      await expect(getDirectory(container, '/etc/hostname', fresh(), opts)).rejects.toMatchObject({ code: 'ERR_FILE_TYPE', path: '/etc/hostname', expected: 'directory' });
+      await expect(getDirectory(container, '/etc/hostname', fresh(), opts)).rejects.toMatchObject({
+        code: 'ERR_FILE_TYPE',
+        path: '/etc/hostname',
+        expected: 'directory',
+      });
       await inside(`mkdir -p ${via}-isdir`);
       await expect(putFile(container, `${via}-isdir`, Buffer.from('x'), opts)).rejects.toBeInstanceOf(FileTypeError);
     });
@@ -456,7 +480,9 @@ describe('against the engine: the default sandbox (nobody, writable root)', () =
     });
 
     it('follows a symlink named as the path (in the container), refuses a FIFO, merges into an existing directory', async () => {
-      await inside(`ln -sfn /etc/hostname ${via}-hn && mkfifo ${via}-fifo && mkdir -p ${via}-merge && echo old > ${via}-merge/keep && echo old > ${via}-merge/over`);
+      await inside(
+        `ln -sfn /etc/hostname ${via}-hn && mkfifo ${via}-fifo && mkdir -p ${via}-merge && echo old > ${via}-merge/keep && echo old > ${via}-merge/over`,
+      );
       expect((await getFile(container, `${via}-hn`, opts)).toString()).toBe(await inside('cat /etc/hostname'));
       await expect(getFile(container, `${via}-fifo`, opts)).rejects.toMatchObject({ code: 'ERR_FILE_TYPE', actual: 'a FIFO, socket or device' });
       const src = fresh('merge');
@@ -565,9 +591,7 @@ describe('against the engine: read-only root', () => {
     mkdirSync(join(src, 'sub'), { recursive: true });
     writeFileSync(join(src, 'sub/f'), 'f');
     await putDirectory(container, src, 'tree', options);
-    expect((await runner.run("stat -c '%U %a' in/work.txt tree/sub/f; cat /tmp/t.txt", { check: true })).stdout).toBe(
-      'nobody 644\nnobody 644\nin tmpfs /tmp',
-    );
+    expect((await runner.run("stat -c '%U %a' in/work.txt tree/sub/f; cat /tmp/t.txt", { check: true })).stdout).toBe('nobody 644\nnobody 644\nin tmpfs /tmp');
     expect((await getFile(container, 'in/work.txt', options)).toString()).toBe('in the tmpfs workdir');
     const back = fresh('ro-back');
     await getDirectory(container, '.', back, options);
@@ -583,7 +607,11 @@ describe('against the engine: read-only root', () => {
     expect((await getFile(container, '/root/x.txt', options)).toString()).toBe('root tmpfs');
     const passwd = await getFileStream(container, '/etc/passwd', options);
     expect((await Readable.from(passwd).toArray()).join('')).toMatch(/^root:/);
-    await expect(putFile(container, '/etc/x', Buffer.from('x'), options)).rejects.toMatchObject({ code: 'ERR_FILE_PERMISSION', path: '/etc/x', readOnly: true });
+    await expect(putFile(container, '/etc/x', Buffer.from('x'), options)).rejects.toMatchObject({
+      code: 'ERR_FILE_PERMISSION',
+      path: '/etc/x',
+      readOnly: true,
+    });
   });
 });
 

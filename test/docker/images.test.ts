@@ -166,7 +166,9 @@ describe('build output (pure, recorded classic-builder messages)', () => {
 });
 
 /** The entries of a packed context: name → [type, mode, content]. */
-async function unpack(source: BuildContextSource): Promise<{ dockerfile: string; entries: Map<string, { type: string; mode: number; content: string; linkname?: string }> }> {
+async function unpack(
+  source: BuildContextSource,
+): Promise<{ dockerfile: string; entries: Map<string, { type: string; mode: number; content: string; linkname?: string }> }> {
   const packed = await packBuildContext(source);
   const entries = new Map<string, { type: string; mode: number; content: string; linkname?: string }>();
   const reader = extract();
@@ -394,7 +396,12 @@ describe('buildImage (real engine)', () => {
     expect(message).toMatch(/Last lines of the step's log:\n {2}about-to-fail\n/);
     expect(lines).toContain('about-to-fail');
     expect(await containersRunning('about-to-fail')).toEqual([]);
-    expect(await docker.getImage(tag).inspect().catch((e: { statusCode?: number }) => e.statusCode)).toBe(404);
+    expect(
+      await docker
+        .getImage(tag)
+        .inspect()
+        .catch((e: { statusCode?: number }) => e.statusCode),
+    ).toBe(404);
   });
 
   it('throws ImageBuildError for a Dockerfile the engine refuses, and for a FROM image that is not there', async () => {

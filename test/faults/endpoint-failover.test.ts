@@ -56,7 +56,7 @@ afterEach(async () => {
 afterAll(() => secondDaemon('stop'), 60_000);
 
 describe('a pool over two Docker engines', () => {
-  it('spreads warm runners over both, within each one\'s capacity', async () => {
+  it("spreads warm runners over both, within each one's capacity", async () => {
     const p = pool({ endpoints: bothEngines(2), min: 4 });
     await p.start();
     expect(p.stats.endpoints).toEqual([
@@ -90,7 +90,11 @@ describe('a pool over two Docker engines', () => {
     const runners = await Promise.all([1, 2, 3, 4].map(() => p.acquire()));
     const on = (name: string): DockerRunner[] => runners.filter((runner) => p.endpointOf(runner) === name);
     const sleeping = on('second').map((runner) => runner.run('sleep 120').catch((error: unknown) => error));
-    await expect.poll(async () => (await Promise.all(on('second').map(async (r) => (await secondDocker.getContainer(r.id as string).top()).Processes.length))).every((n) => n > 2)).toBe(true);
+    await expect
+      .poll(async () =>
+        (await Promise.all(on('second').map(async (r) => (await secondDocker.getContainer(r.id as string).top()).Processes.length))).every((n) => n > 2),
+      )
+      .toBe(true);
     const down = endpointEvent(p, 'second', false);
 
     secondDaemon('stop');

@@ -23,9 +23,19 @@ export const HOSTILE_COMMANDS: HostileCommand[] = [
   { name: 'a syntax error', command: 'if then fi', exitCode: 2, stdout: '', stderrIncludes: 'syntax error' },
   { name: 'a multi-line script', command: 'x=1\nfor i in a b; do\n  echo "$i$x"\ndone\nfalse', exitCode: 1, stdout: 'a1\nb1\n' },
   { name: 'output with no final newline', command: 'printf no-newline', exitCode: 0, stdout: 'no-newline' },
-  { name: 'sentinel-like output with another uuid', command: `echo "exit task ${OTHER_UUID} 0"; echo "exit task "`, exitCode: 0, stdout: `exit task ${OTHER_UUID} 0\nexit task \n` },
+  {
+    name: 'sentinel-like output with another uuid',
+    command: `echo "exit task ${OTHER_UUID} 0"; echo "exit task "`,
+    exitCode: 0,
+    stdout: `exit task ${OTHER_UUID} 0\nexit task \n`,
+  },
   { name: 'a bare `return`', command: 'return 5', exitCode: 2, stdout: '', stderrIncludes: 'return' },
-  { name: 'quotes, dollars and backslashes', command: `printf '%s\\n' "it's" '$HOME' "a\\\\b" \`echo tick\``, exitCode: 0, stdout: "it's\n$HOME\na\\b\ntick\n" },
+  {
+    name: 'quotes, dollars and backslashes',
+    command: `printf '%s\\n' "it's" '$HOME' "a\\\\b" \`echo tick\``,
+    exitCode: 0,
+    stdout: "it's\n$HOME\na\\b\ntick\n",
+  },
   { name: 'a redefined echo', command: 'echo() { builtin echo "fake: $*"; }; echo x; unset -f echo', exitCode: 0, stdout: 'fake: x\n' },
   { name: 'a command not found', command: 'no-such-command-here', exitCode: 127, stdout: '', stderrIncludes: 'not found' },
 ];

@@ -151,9 +151,7 @@ describe('memory bomb', () => {
   it('is OOM-killed inside the sandbox: exit 137, oomKilled, host memory untouched, session usable', async () => {
     const runner = await sandbox({ memory: '256m' });
     // `tail` has to hold the last "line" of 2 GiB without a newline: far past 256 MiB, no swap.
-    const { value: result, growthBytes, retainedBytes, via } = await measureMemory(() =>
-      runner.run('head -c 2G /dev/zero | tail', { timeoutMs: 30_000 }),
-    );
+    const { value: result, growthBytes, retainedBytes, via } = await measureMemory(() => runner.run('head -c 2G /dev/zero | tail', { timeoutMs: 30_000 }));
     expect(result).toMatchObject({ exitCode: 137, oomKilled: true, timedOut: false, stdout: '' });
     expect(result.stderr).toContain('Killed');
     expect(growthBytes, `host RSS grew ${mib(growthBytes)} (${via})`).toBeLessThan(64 * MIB);
@@ -415,7 +413,7 @@ describe('broken output streams', () => {
     expect(await runner.run('echo "still $X" >&2')).toMatchObject({ exitCode: 0, stderr: 'still kept\n' });
   });
 
-  it('`exec 2>&-`: later stderr is gone (even bash\'s own messages), exit codes and stdout stay right', async () => {
+  it("`exec 2>&-`: later stderr is gone (even bash's own messages), exit codes and stdout stay right", async () => {
     const runner = await sandbox();
     expect(await runner.run('exec 2>&-')).toMatchObject({ exitCode: 0 });
     // echo to a closed fd fails with a write error, which it cannot report either.
@@ -448,7 +446,7 @@ describe('trap games', () => {
     await expect.poll(() => containerExists(id), { timeout: 10_000 }).toBe(false);
   });
 
-  it('`trap - USR2` (default action: terminate): the timeout\'s SIGUSR2 kills bash, and the session says so', async () => {
+  it("`trap - USR2` (default action: terminate): the timeout's SIGUSR2 kills bash, and the session says so", async () => {
     const runner = await sandbox();
     await runner.run('trap - USR2');
     const error = await runner.run('sleep 10', { timeoutMs: 1000 }).catch((e: unknown) => e);

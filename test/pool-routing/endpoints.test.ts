@@ -54,7 +54,13 @@ describe('choosing an endpoint', () => {
   });
 
   it('fills each endpoint up to its capacity, then none', () => {
-    const endpoints = resolveEndpoints([{ name: 'a', capacity: 1 }, { name: 'b', capacity: 2 }], undefined);
+    const endpoints = resolveEndpoints(
+      [
+        { name: 'a', capacity: 1 },
+        { name: 'b', capacity: 2 },
+      ],
+      undefined,
+    );
     expect(spareCapacity(endpoints)).toBe(3);
     expect(place(endpoints, 4).sort()).toEqual(['a', 'b', 'b', undefined]);
     expect(spareCapacity(endpoints)).toBe(0);
@@ -70,7 +76,10 @@ describe('choosing an endpoint', () => {
   });
 
   it('names an endpoint by its address unless given a name', () => {
-    const [local, remote] = resolveEndpoints([{ docker: { socketPath: '/run/x.sock' } }, { docker: { host: '10.1.2.3', port: 2376, protocol: 'https' } }], undefined);
+    const [local, remote] = resolveEndpoints(
+      [{ docker: { socketPath: '/run/x.sock' } }, { docker: { host: '10.1.2.3', port: 2376, protocol: 'https' } }],
+      undefined,
+    );
     expect(local?.name).toBe('unix:///run/x.sock');
     expect(remote?.name).toBe('https://10.1.2.3:2376');
   });

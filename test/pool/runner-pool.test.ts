@@ -258,7 +258,9 @@ describe('runners that die', () => {
     await docker.getContainer(killed).kill();
     // At once: the pool may not have seen the death yet; it must still not hand it out.
     const handed: DockerRunner[] = [await p.acquire(), await p.acquire()];
-    const seen = await Promise.all(handed.map(async (runner) => ({ id: runner.id, out: (await runner.run('echo alive').catch((error: unknown) => ({ stdout: String(error) }))).stdout })));
+    const seen = await Promise.all(
+      handed.map(async (runner) => ({ id: runner.id, out: (await runner.run('echo alive').catch((error: unknown) => ({ stdout: String(error) }))).stdout })),
+    );
     await Promise.all(handed.map((runner) => p.release(runner)));
     for (const { id, out } of seen) {
       expect(id).not.toBe(killed);

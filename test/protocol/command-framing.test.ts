@@ -132,6 +132,7 @@ describe('frameCommand (pure)', () => {
       expect(line.endsWith(` ${id}\n`)).toBe(true);
       // An empty line, then the frame on one line (see frameCommand on why the empty line).
       expect(line.startsWith('\n')).toBe(true);
+      // eslint-disable-next-line no-control-regex -- the point: no control byte may reach the shell raw
       expect(line.slice(1, -1)).not.toMatch(/[\x00-\x1f\x7f]/);
     }
   });

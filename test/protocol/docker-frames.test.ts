@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { DockerFrameDecoder, type DockerStreamId } from '../../src/protocol/docker-frames.js';
 import { mulberry32 } from '../helpers/random.js';
 
-
 interface Frame {
   stream: DockerStreamId;
   payload: Buffer;
@@ -76,9 +75,7 @@ function mismatch(frames: Frame[], stream: Buffer, cuts: number[]): string | und
   const { pieces, atBoundary } = decode(stream, cuts);
   const { boundaries } = layout(frames);
   const wantBoundary = [...cuts, stream.length].map((at) => boundaries.has(at));
-  const same =
-    JSON.stringify(pieces) === JSON.stringify(expectedPieces(frames, stream, cuts)) &&
-    JSON.stringify(atBoundary) === JSON.stringify(wantBoundary);
+  const same = JSON.stringify(pieces) === JSON.stringify(expectedPieces(frames, stream, cuts)) && JSON.stringify(atBoundary) === JSON.stringify(wantBoundary);
   return same ? undefined : `cuts [${cuts.join(',')}]: ${JSON.stringify({ pieces, atBoundary })}`;
 }
 
@@ -107,21 +104,24 @@ describe('DockerFrameDecoder', () => {
     expect(atBoundary).toEqual([true]);
   });
 
-  it.each(CASES.map((c, i) => ({ ...c, seed: i + 1 })))(
-    '$name: split at every offset, every pair of offsets and at random',
-    ({ frames, seed }) => {
-      const stream = encode(frames);
-      const failures: (string | undefined)[] = [];
-      for (let i = 1; i < stream.length; i++) {
-        failures.push(mismatch(frames, stream, [i]));
-        for (let j = i + 1; j < stream.length; j++) failures.push(mismatch(frames, stream, [i, j]));
-      }
-      failures.push(mismatch(frames, stream, Array.from({ length: stream.length - 1 }, (_, i) => i + 1)));
-      const rand = mulberry32(seed);
-      for (let n = 0; n < 300; n++) failures.push(mismatch(frames, stream, randomCuts(rand, stream.length, 10)));
-      expect(failures.filter(Boolean).slice(0, 5)).toEqual([]);
-    },
-  );
+  it.each(CASES.map((c, i) => ({ ...c, seed: i + 1 })))('$name: split at every offset, every pair of offsets and at random', ({ frames, seed }) => {
+    const stream = encode(frames);
+    const failures: (string | undefined)[] = [];
+    for (let i = 1; i < stream.length; i++) {
+      failures.push(mismatch(frames, stream, [i]));
+      for (let j = i + 1; j < stream.length; j++) failures.push(mismatch(frames, stream, [i, j]));
+    }
+    failures.push(
+      mismatch(
+        frames,
+        stream,
+        Array.from({ length: stream.length - 1 }, (_, i) => i + 1),
+      ),
+    );
+    const rand = mulberry32(seed);
+    for (let n = 0; n < 300; n++) failures.push(mismatch(frames, stream, randomCuts(rand, stream.length, 10)));
+    expect(failures.filter(Boolean).slice(0, 5)).toEqual([]);
+  });
 
   it('passes a 1 MiB frame on unchanged, split at random', () => {
     const rand = mulberry32(42);
@@ -143,7 +143,10 @@ describe('DockerFrameDecoder', () => {
     decoder.push(stream.subarray(0, 10));
     decoder.push(stream.subarray(10));
     expect(views.map(String)).toEqual(['ab', 'cdef']);
-    expect(views.map((v) => [v.buffer === stream.buffer, v.byteOffset])).toEqual([[true, 8], [true, 10]]);
+    expect(views.map((v) => [v.buffer === stream.buffer, v.byteOffset])).toEqual([
+      [true, 8],
+      [true, 10],
+    ]);
   });
 
   it('tracks isAtBoundary through a header split byte by byte', () => {

@@ -7,9 +7,7 @@ const ID = '3f2b8c1e-9a4d-4e7f-b6a1-0c5d2e8f7a93';
 /** Another uuid sharing the first 9 characters with ID, so it walks a long way into the marker. */
 const OTHER = '3f2b8c1e-0000-4e7f-b6a1-0c5d2e8f7a93';
 const MARKER = Buffer.from(`${SENTINEL_PREFIX}${ID}`, 'latin1');
-const bytes = (...parts: (string | Buffer)[]): Buffer =>
-  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
-
+const bytes = (...parts: (string | Buffer)[]): Buffer => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
 
 /** Longest suffix of `seen` that is a proper prefix of the marker: what the scanner may hold back. */
 function pendingPrefix(seen: Buffer): number {
@@ -26,8 +24,7 @@ interface Outcome {
 }
 
 /** Cuts `stream` at the given (sorted, distinct) offsets. */
-const cut = (stream: Buffer, at: number[]): Buffer[] =>
-  [0, ...at].map((from, i) => stream.subarray(from, at[i] ?? stream.length));
+const cut = (stream: Buffer, at: number[]): Buffer[] => [0, ...at].map((from, i) => stream.subarray(from, at[i] ?? stream.length));
 
 /**
  * Feeds chunks as the session does: stop at `done`, and everything after the sentinel line is
@@ -63,9 +60,7 @@ function scan(chunks: Buffer[]): Outcome {
 
 const same = (a: Outcome, b: Outcome): boolean =>
   a.output.equals(b.output) &&
-  (a.done === undefined
-    ? b.done === undefined
-    : b.done !== undefined && a.done.exitCode === b.done.exitCode && a.done.rest.equals(b.done.rest));
+  (a.done === undefined ? b.done === undefined : b.done !== undefined && a.done.exitCode === b.done.exitCode && a.done.rest.equals(b.done.rest));
 
 /** Every split strategy the brief asks for; returns a description of each split that disagrees. */
 function splitFailures(stream: Buffer, expected: Outcome, seed: number): string[] {
@@ -121,13 +116,7 @@ const CASES = [
   sentinel('emoji output without newline', '😀', ' 0\n', '€', 0),
   sentinel('binary bytes and a trailing "e"', Buffer.from([0x00, 0xff, 0x0a, 0xe2, 0x82, 0x65]), ' 0\n', '\u0000', 0),
   sentinel("another uuid's sentinel is output", `exit task ${OTHER} 0\n`, ' 0\n', '', 0),
-  sentinel(
-    'an unfinished prefix of the marker is output',
-    `exit task ${ID.slice(0, 10)} more text\n${MARKER.subarray(0, -1).toString()}!`,
-    ' 7\n',
-    '',
-    7,
-  ),
+  sentinel('an unfinished prefix of the marker is output', `exit task ${ID.slice(0, 10)} more text\n${MARKER.subarray(0, -1).toString()}!`, ' 7\n', '', 7),
   sentinel('overlapping false starts', 'eexit exit tas exit task exit task 3f2b8c1e-9', ' 0\n', '', 0),
   sentinel('only the first marker counts', 'a', ' 1\n', `${MARKER.toString()} 2\n`, 1),
   unfinished('no sentinel at all', bytes('just output\nno marker')),

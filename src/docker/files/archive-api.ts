@@ -91,7 +91,10 @@ export async function putArchiveStream(container: Dockerode.Container, dir: stri
     if (tarError instanceof DockerShellError) throw tarError;
     throw archiveError(container, target, 'write', error);
   }
-  if (tarError !== undefined) throw tarError instanceof DockerShellError ? tarError : new FileTransferError(target, String((tarError as Error)?.message ?? tarError), { cause: tarError });
+  if (tarError !== undefined)
+    throw tarError instanceof DockerShellError
+      ? tarError
+      : new FileTransferError(target, String((tarError as Error)?.message ?? tarError), { cause: tarError });
 }
 
 /**

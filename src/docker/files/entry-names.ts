@@ -42,7 +42,8 @@ export function unsafeSymlinkTarget(linkParts: string[], target: string): string
   const parts = target.split('/').filter((part) => part !== '' && part !== '.');
   let climb = 0;
   while (parts[climb] === '..') climb += 1;
-  if (parts.slice(climb).includes('..')) return `is a symlink whose target (${target}) has a \`..\` after a name, which could climb out through another symlink`;
+  if (parts.slice(climb).includes('..'))
+    return `is a symlink whose target (${target}) has a \`..\` after a name, which could climb out through another symlink`;
   const depth = linkParts.length - 1;
   if (climb > depth) return `is a symlink to ${target}, which leads outside the destination`;
   return undefined;

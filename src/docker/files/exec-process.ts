@@ -35,12 +35,7 @@ export interface ExecProcess {
  * sees end-of-file exactly when the connection goes. The environment gets `LC_ALL=C`, so messages
  * are English.
  */
-export async function startExec(
-  container: Dockerode.Container,
-  argv: string[],
-  user: string | undefined,
-  stdin?: Readable | 'hold',
-): Promise<ExecProcess> {
+export async function startExec(container: Dockerode.Container, argv: string[], user: string | undefined, stdin?: Readable | 'hold'): Promise<ExecProcess> {
   const exec = await container.exec({
     Cmd: argv,
     ...(user === undefined ? {} : { User: user }),

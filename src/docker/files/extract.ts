@@ -10,7 +10,17 @@ import { hostError, isFsError } from './host-errors.js';
 import { entryParts, unsafeSymlinkTarget } from './entry-names.js';
 import { HostTree, UnsafePathError } from './host-tree.js';
 import { feedParser } from './tar-feed.js';
-import { DEFAULT_MAX_DIRECTORY_BYTES, EXTRACT_OPTION_NAMES, byteLimit, checkTransferOptions, entryLimit, hostPath, unsafePolicy, type ExtractLimits, type TransferResult } from './options.js';
+import {
+  DEFAULT_MAX_DIRECTORY_BYTES,
+  EXTRACT_OPTION_NAMES,
+  byteLimit,
+  checkTransferOptions,
+  entryLimit,
+  hostPath,
+  unsafePolicy,
+  type ExtractLimits,
+  type TransferResult,
+} from './options.js';
 
 /** An entry as the parser hands it over: its header and its content. */
 type Entry = AsyncIterable<Buffer> & { header: Header };
@@ -42,7 +52,8 @@ export type ExtractResult = Omit<TransferResult, 'path' | 'via'>;
 export async function extractArchive(archive: Readable, destDir: string, options: ExtractOptions = {}): Promise<ExtractResult> {
   checkTransferOptions(options, EXTRACT_OPTION_NAMES, 'extractArchive()');
   hostPath(destDir, 'destDir');
-  if (typeof (archive as Partial<Readable> | null)?.pipe !== 'function') throw new InvalidArgumentError('archive', 'a readable stream of a tar archive', archive);
+  if (typeof (archive as Partial<Readable> | null)?.pipe !== 'function')
+    throw new InvalidArgumentError('archive', 'a readable stream of a tar archive', archive);
   const maxBytes = byteLimit(options.maxBytes, DEFAULT_MAX_DIRECTORY_BYTES);
   const maxEntries = entryLimit(options.maxEntries);
   const policy = unsafePolicy(options.onUnsafe);

@@ -97,10 +97,18 @@ export async function getDirectory(
 /** Exec route: the script checks the file and announces its size; the content follows. */
 async function execFileContent(container: Dockerode.Container, target: string, options: GetFileOptions, maxBytes: number): Promise<AsyncIterable<Buffer>> {
   const process = await startScript(container, GET_FILE, [target], options.user, 'hold');
-  return checkedOutput(process, target, 'file', 'ok ', [0], (status) => {
-    const size = Number(status.slice(3));
-    if (Number.isFinite(size) && size > maxBytes) throw new ArchiveLimitError(target, 'bytes', maxBytes);
-  }, maxBytes);
+  return checkedOutput(
+    process,
+    target,
+    'file',
+    'ok ',
+    [0],
+    (status) => {
+      const size = Number(status.slice(3));
+      if (Number.isFinite(size) && size > maxBytes) throw new ArchiveLimitError(target, 'bytes', maxBytes);
+    },
+    maxBytes,
+  );
 }
 
 /**

@@ -11,7 +11,17 @@ import { isDirectoryStat, isSymlinkStat, putArchiveStream, statPath } from './ar
 import { PUT_DIRECTORY, PUT_FILE } from './exec-scripts.js';
 import { hostError } from './host-errors.js';
 import { localFile, packItems, walkLocal, type LocalFile, type PackItem } from './pack.js';
-import { PUT_OPTION_NAMES, archiveOwner, checkTransferOptions, containerPath, emptyResult, fileMode, hostPath, type PutOptions, type TransferResult } from './options.js';
+import {
+  PUT_OPTION_NAMES,
+  archiveOwner,
+  checkTransferOptions,
+  containerPath,
+  emptyResult,
+  fileMode,
+  hostPath,
+  type PutOptions,
+  type TransferResult,
+} from './options.js';
 import { routeFor, runPutScript } from './route.js';
 
 /**
@@ -104,7 +114,8 @@ async function extractionPoint(container: Dockerode.Container, dir: string, targ
   for (;;) {
     const found = await statPath(container, current);
     if (found) {
-      if (!isDirectoryStat(found) && !isSymlinkStat(found)) throw new FileTypeError(current === target ? target : current, 'container', 'directory', 'not a directory');
+      if (!isDirectoryStat(found) && !isSymlinkStat(found))
+        throw new FileTypeError(current === target ? target : current, 'container', 'directory', 'not a directory');
       return { dir: current, missing };
     }
     if (current === '/') return { dir: '/', missing };
