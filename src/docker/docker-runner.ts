@@ -381,8 +381,10 @@ export class DockerRunner implements AsyncDisposable {
   async #stop(info: SessionCloseInfo = { reason: 'stopped', detail: 'the runner was stopped' }): Promise<void> {
     this.#keepAlive();
     // Commands end now, even when the engine does not answer (a start under way waits for it).
-    this.#session?.destroy(info);
-    this.#resolveClosed(info);
+    // A session that already ended (e.g. given up as unresponsive, which stops the runner) keeps
+    // its own reason: `closed` follows the session's.
+    if (this.#session) this.#session.destroy(info);
+    else this.#resolveClosed(info);
     await this.#starting?.catch(() => {});
     this.#session?.destroy(info);
     await this.#teardown();
