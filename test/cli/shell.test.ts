@@ -39,17 +39,23 @@ function promptIs(prompt: RegExp): (screen: string) => boolean {
   return (screen) => prompt.test(screen.split('\n').at(-1) ?? '');
 }
 
+/** Starts `docker-shell shell` in a new tmux pane and waits for its first prompt. */
+async function openShell(): Promise<{ terminal: Terminal; label: string }> {
+  const terminal = new Terminal();
+  terminals.push(terminal);
+  const { line, label } = shellCommandLine();
+  await terminal.start(line);
+  await terminal.waitFor(promptIs(/^\[0\] ~ \$$/), 'the first prompt');
+  return { terminal, label };
+}
+
 describe('docker-shell shell in a terminal (tmux)', () => {
   it('needs tmux (npm run setup installs it)', () => {
     expect(hasTmux(), 'tmux is not installed: run `npm run setup` (as root on Debian it installs tmux)').toBe(true);
   });
 
   it('runs lines, shows exit codes in the prompt; Ctrl-C interrupts sleep 100 and keeps cwd and variables; Ctrl-D removes the container', async () => {
-    const terminal = new Terminal();
-    terminals.push(terminal);
-    const { line, label } = shellCommandLine();
-    await terminal.start(line);
-    await terminal.waitFor(promptIs(/^\[0\] ~ \$$/), 'the first prompt');
+    const { terminal, label } = await openShell();
     const [id] = await containersWithLabel(label);
     expect(id).toBeDefined();
     expect((await terminal.screen()).split('\n')).toContain('docker-shell: Ctrl-C interrupts a command, Ctrl-D or `exit` leaves (the sandbox is removed)');
@@ -89,11 +95,7 @@ describe('docker-shell shell in a terminal (tmux)', () => {
   });
 
   it('`exit 3` leaves with exit code 3 and removes the container', async () => {
-    const terminal = new Terminal();
-    terminals.push(terminal);
-    const { line, label } = shellCommandLine();
-    await terminal.start(line);
-    await terminal.waitFor(promptIs(/^\[0\] ~ \$$/), 'the first prompt');
+    const { terminal, label } = await openShell();
     await terminal.keys('exit 3', 'Enter');
     await terminal.waitFor(/sandbox [0-9a-f]{12} removed\n\[exited 3\]/, 'the shell leaving with 3');
     expect(await containersWithLabel(label)).toEqual([]);
@@ -102,11 +104,7 @@ describe('docker-shell shell in a terminal (tmux)', () => {
 
 describe('docker-shell shell when its terminal goes away', () => {
   it('a hang-up (SIGHUP) while a command runs interrupts it and removes the container before exiting', async () => {
-    const terminal = new Terminal();
-    terminals.push(terminal);
-    const { line, label } = shellCommandLine();
-    await terminal.start(line);
-    await terminal.waitFor(promptIs(/^\[0\] ~ \$$/), 'the first prompt');
+    const { terminal, label } = await openShell();
     const [id] = await containersWithLabel(label);
     await terminal.keys('sleep 100', 'Enter');
     await waitForProcess(id as string, 'sleep 100');
