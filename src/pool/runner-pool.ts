@@ -75,8 +75,6 @@ export class RunnerPool implements AsyncDisposable {
   readonly #stopping = new Set<Promise<void>>();
   /** Every runner this pool started, so release() can tell a stranger from a double release. */
   readonly #own = new WeakSet<DockerRunner>();
-  /** Runners whose `closed` is watched. */
-  readonly #watched = new WeakSet<DockerRunner>();
   readonly #conditions = new Set<() => void>();
   readonly #endpointOf = new WeakMap<DockerRunner, Endpoint>();
   #probeTimer: NodeJS.Timeout | undefined;
@@ -319,7 +317,7 @@ export class RunnerPool implements AsyncDisposable {
   /**
    * An endpoint left the rotation: its idle and starting runners are dropped, its busy runners'
    * sessions are ended so their jobs fail now rather than hang on an engine that does not answer,
-   * and if it was the last endpoint, waiting callers get PoolUnavailableError.
+   * and if it was the last endpoint, waiting callers get PoolUnavailableError (from #pump()).
    */
   #endpointDown(endpoint: Endpoint): void {
     this.#listeners.emit('endpoint', endpoint.status);
@@ -338,10 +336,7 @@ export class RunnerPool implements AsyncDisposable {
         void runner.abandon(detail).catch(() => {});
       }
     }
-    if (!this.#anyUp()) {
-      const error = this.#unavailable();
-      for (const waiter of this.#waiters.clear()) waiter.fail(error);
-    }
+    // #pump() fails the waiting callers when this was the last endpoint.
     this.#pump();
   }
 
@@ -444,8 +439,6 @@ export class RunnerPool implements AsyncDisposable {
    * has its endpoint pinged now, so an engine that went away leaves the rotation before the next tick.
    */
   #watch(runner: DockerRunner): void {
-    if (this.#watched.has(runner)) return;
-    this.#watched.add(runner);
     void runner.closed.then((info) => {
       const endpoint = this.#endpointOf.get(runner);
       if (info.reason !== 'stopped' && endpoint?.up && !this.#closing) this.#probe(endpoint);
