@@ -23,18 +23,11 @@ export interface StepOutcome {
  * `sessionClosed` is null, or why the session ended during the step (`shell-exited` after an
  * `exit 3`, `shell-killed`, `container-gone`, `transport-error`, `unresponsive`): no step runs after it.
  */
-export interface StepRecord {
+export interface StepRecord extends Pick<
+  CommandResult,
+  'command' | 'exitCode' | 'durationMs' | 'timedOut' | 'canceled' | 'oomKilled' | 'truncated' | 'droppedBytes' | 'stdout' | 'stderr'
+> {
   step: number;
-  command: string;
-  exitCode: number;
-  durationMs: number;
-  timedOut: boolean;
-  canceled: boolean;
-  oomKilled: boolean;
-  truncated: boolean;
-  droppedBytes: number;
-  stdout: string;
-  stderr: string;
   sessionClosed: Exclude<CloseReason, 'stopped'> | null;
 }
 
