@@ -13,7 +13,7 @@ const src = join(root, 'src');
 const dist = resolve(root, process.argv[2] ?? 'dist'); // another output folder may be given
 
 for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
-  if (!entry.isFile() || !/\.[mc]js$/.test(entry.name)) continue;
+  if (!entry.isFile() || !/\.([mc]js|sh)$/.test(entry.name)) continue;
   const from = join(entry.parentPath ?? entry.path, entry.name); // parentPath: Node 20.12+
   cpSync(from, join(dist, relative(src, from)));
 }

@@ -1,75 +1,114 @@
 /**
- * What docker-shell writes to bash: the launcher, the one-time prelude, and one line per command.
+ * What docker-shell writes to bash: the runtime (once, as the session starts) and one message per
+ * command. Pure: builds bytes, runs nothing.
  *
- * The command text is never pasted raw: it travels as one `$'...'` word and runs through `eval`, so
- * unbalanced quotes, a trailing `\`, `&` or `# comment`, a heredoc or a syntax error all stay inside
- * the command, and the completion sentinel after it always runs. bash reads its input one byte per
- * read() from a pipe, so the per-command line is kept short and uses builtins only.
+ * The runtime (shell-runtime.sh, read once at import) is a loop in bash that reads each command as
+ * data: a length line, then that many bytes read in one go, `<assignments>\n<command>`. The command
+ * text is never parsed as shell input, so unbalanced quotes, a trailing `\`, a heredoc without its
+ * end or a syntax error stay inside the command; and bash reads only the short length line one byte
+ * per read() (each byte is a syscall, which gVisor makes expensive), the rest in bulk.
+ *
+ * When the loop has ended (a command ran `break 2`, an interrupt broke out of every loop, or bash
+ * was re-executed after a fatal error) the next message must be shell input that starts the loop
+ * again: the shell says so by adding ` top` to the command's sentinel, and `frameCommand` takes it.
  */
+import { readFileSync } from 'node:fs';
 import { ansiCQuote, printfFormat } from './bash-quote.js';
-import { OOM_PROBE_FUNCTION } from './oom-probe.js';
 
-/** The sentinel's fixed words; the full line is `exit task <uuid> <exit code>`. */
+/** The sentinel's fixed words; the full line is `exit task <uuid> <exit code>[ top]`. */
 export const SENTINEL_PREFIX = 'exit task ';
-
-/** Name of the prelude's completion function (read-only once defined). */
-const DONE = '__ds_done';
 
 /** argv that starts the session's bash: no profile or rc files, so the session starts clean. */
 export const SHELL_ARGV: readonly string[] = ['bash', '--noprofile', '--norc'];
 
-/**
- * Sent once, before the first command. It starts with a newline so that any stray bytes already in
- * bash's input (dockerode's attach can leak its request body there) end as a line of their own.
- * The sentinel goes to private copies of stdout and stderr, so a command that redirects or closes
- * its own fd 1 or 2 (`exec >/dev/null`, `exec 2>&-`) cannot stop the session from finding it.
- * A second sentinel on stderr marks the end of the command's stderr: the two streams travel
- * separately, and only both markers together mean all of a command's output has arrived.
- */
-export function sessionPrelude(readyId: string): string {
-  return [
-    '',
-    'exec {__ds_o}>&1 {__ds_e}>&2',
-    // stderr's marker goes first: by the time stdout's arrives, stderr's usually has too. The
-    // function returns the command's status, so the next command's `$?` is what it would be.
-    // `enable` first: a command may have disabled a builtin (`enable -n echo`) the sentinel needs.
-    `${DONE}() { __ds_s=$?; builtin enable echo return; builtin echo "${SENTINEL_PREFIX}$1" >&$__ds_e; builtin echo "${SENTINEL_PREFIX}$1 $__ds_s" >&$__ds_o; return $__ds_s; }`,
-    OOM_PROBE_FUNCTION,
-    // Interrupting a command sends bash SIGUSR2: the trap breaks out of every loop up to the
-    // frame's own, so the rest of the command is skipped (2>/dev/null: between commands it is a no-op).
-    `trap 'break 100000 2>/dev/null' ${INTERRUPT_SIGNAL}`,
-    `readonly -f ${DONE} __ds_oom; readonly __ds_o __ds_e`,
-    'shopt -s expand_aliases',
-    // The ready sentinel carries bash's pid where a command's would carry its exit code.
-    `builtin echo "${SENTINEL_PREFIX}${readyId}" >&$__ds_e; builtin echo "${SENTINEL_PREFIX}${readyId} $$" >&$__ds_o`,
-    '',
-  ].join('\n');
-}
-
-/** The signal that makes bash skip the rest of an interrupted command (see the prelude's trap). */
+/** The signal that makes bash skip the rest of an interrupted command (see the runtime's USR2 trap). */
 export const INTERRUPT_SIGNAL = 'USR2';
 
 /** Name of the variable that tags a command's processes (see `frameCommand`). */
 export const TASK_VARIABLE = '__ds_t';
 
+/** Lines of the runtime that bash needs: comments and indentation cost bytes on every start. */
+const SHELL_RUNTIME = readFileSync(new URL('./shell-runtime.sh', import.meta.url), 'utf8')
+  .split('\n')
+  .map((line) => line.trimStart())
+  .filter((line) => line !== '' && !line.startsWith('#'))
+  .join('\n');
+
 /**
- * Frames one command: returns a function of the uuid and the task number that gives the line
- * which runs the command and then prints its sentinel on both streams. Quoting happens here, once,
+ * Sent once, before the first command: reads the runtime in one go and evaluates it, then prints
+ * the ready sentinel on both streams, carrying bash's pid where a command's carries its exit code.
+ * It starts with a newline so that any stray bytes already in bash's input (dockerode's attach can
+ * leak its request body there) end as a line of their own. The sentinels go to private copies of
+ * stdout and stderr, so a command that redirects or closes its own fd 1 or 2 (`exec >/dev/null`,
+ * `exec 2>&-`) cannot stop the session from finding them. The stderr sentinel marks the end of a
+ * command's stderr: the streams travel separately, and only both together mean all has arrived.
+ */
+export function sessionPrelude(readyId: string): string {
+  const runtime = `${SHELL_RUNTIME}\n`;
+  // __ds_setup on a line of its own: bash 5.2 crashes when the line that read from stdin also
+  // duplicates stdin (`exec {fd}<&0`) inside an eval.
+  return (
+    `\nLC_ALL=C IFS= builtin read -r -N ${Buffer.byteLength(runtime)} __ds_rt && builtin eval "$__ds_rt"\n${runtime}` +
+    `__ds_setup; __ds_ready=${readyId}; __ds_restart\n`
+  );
+}
+
+/**
+ * The command loop, sent as shell input whenever the shell is at its top level (see the module's
+ * doc). Parsed from bash's input rather than eval'd from a variable: only then does `LINENO=0`
+ * take, which keeps internal line numbers out of bash's messages (`bash: foo: command not found`,
+ * as an interactive shell says). The inner one-pass loop is what `break` and the interrupt trap
+ * leave; a second `{ __ds_fin top; }` reports a command whose `break` left the outer loop too.
+ */
+const LOOP = [
+  'while \\__ds_recv; do for __ds_l in 1; do',
+  '[[ -z ${__ds_cwd+x} ]] || \\__ds_cd || break;',
+  'LINENO=0;',
+  'if [[ -z ${__ds_sf+x} ]]; then __ds_t=$__ds_tg \\eval "$__ds_pre$__ds_c$__ds_post" </dev/null;',
+  'else __ds_t=$__ds_tg \\eval "$__ds_pre$__ds_c$__ds_post" < <(builtin printf -- "$__ds_sf"); fi;',
+  'done; { \\__ds_fin; } >/dev/null 2>&1 </dev/null; done; { \\__ds_fin top; } >/dev/null 2>&1 </dev/null',
+].join(' ');
+
+/** Per-command options that the frame carries. */
+export interface FrameOptions {
+  /** Bytes for the command's stdin (else /dev/null). */
+  stdin?: Uint8Array;
+  /** Directory the command runs in; the session's own is restored after it. */
+  cwd?: string;
+  /** Variables exported for the command; the session's own are restored after it. */
+  env?: Readonly<Record<string, string>>;
+}
+
+/** Variable names a per-command `env` may set: a shell name, and not one of the runtime's own. */
+const ENV_NAME = /^(?!__ds_)[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Frames one command: returns a function of the uuid, the task number and whether the shell is at
+ * its top level (outside the command loop), giving the bytes to write. Quoting happens here, once,
  * so bad input (a NUL) fails when the command is queued rather than when it reaches the shell.
  *
- * Words are backslash-quoted so aliases a user defines (`alias eval=...`) cannot rewrite the frame.
  * The command's stdin is never bash's own (where the next commands wait): it is `/dev/null`, or the
- * caller's `stdin` bytes through a pipe. bash undoes that redirection after `eval`, even when the
- * command ran `exec 0<...` itself.
- * `__ds_t=<task>` is in the environment of every program the command starts (and only those: it
- * does not stay in the shell), so they can be found and killed when it times out. The one-pass
- * loop around it is what the interrupt trap breaks out of. The line starts with an empty one:
- * after an `eval` syntax error inside a loop, bash misreads the first token of the next line
- * (`for` is no longer a keyword, a top-level syntax error that ends the shell); an empty line
- * takes that hit.
+ * caller's `stdin` bytes through a pipe. `__ds_t=<task>` is in the environment of every program the
+ * command starts (and only those), so they can be found and killed when it times out.
  */
-export function frameCommand(command: string, stdin?: Uint8Array): (id: string, task: number) => string {
-  const input = stdin === undefined ? ' </dev/null' : ` < <(builtin printf '${printfFormat(stdin)}')`;
-  const body = `\\eval ${ansiCQuote(command)}${input}; done; \\${DONE} `;
-  return (id, task) => `\nfor __ds_l in 1; do ${TASK_VARIABLE}=${task} ${body}${id}\n`;
+export function frameCommand(command: string, options: FrameOptions = {}): (id: string, task: number, topLevel: boolean) => Buffer {
+  ansiCQuote(command); // throws on NUL: bash strings cannot hold it
+  let assignments = '';
+  if (options.cwd !== undefined) assignments += ` __ds_cwd=${ansiCQuote(options.cwd, 'cwd')}`;
+  if (options.stdin !== undefined) assignments += ` __ds_sf=${ansiCQuote(printfFormat(options.stdin), 'stdin')}`;
+  if (options.env !== undefined && Object.keys(options.env).length > 0) {
+    const words = Object.entries(options.env).map(([name, value]) => `${name} ${ansiCQuote(value, `env.${name}`)}`);
+    assignments += ` __ds_env=(${words.join(' ')})`;
+  }
+  const text = Buffer.from(`${assignments}\n${command}`);
+  return (id, task, topLevel) => {
+    const body = Buffer.concat([Buffer.from(`__ds_id=${id} __ds_tg=${task}`), text]);
+    const head = topLevel ? `__ds_h=${body.length}; ${LOOP}\n` : `${body.length}\n`;
+    return Buffer.concat([Buffer.from(head), body]);
+  };
+}
+
+/** True when `name` can be a per-command environment variable. */
+export function isEnvName(name: string): boolean {
+  return ENV_NAME.test(name);
 }

@@ -4,12 +4,7 @@
  * count in memory.events, v1 in memory.oom_control (both as `oom_kill N`). Builtins only.
  */
 
-/** Prelude function: prints the count, or nothing when the cgroup does not say; keeps `$?`. */
-export const OOM_PROBE_FUNCTION =
-  '__ds_oom() { builtin local s=$? f=/sys/fs/cgroup/memory.events k v; [[ -r $f ]] || f=/sys/fs/cgroup/memory/memory.oom_control; ' +
-  'while builtin read -r k v; do [[ $k == oom_kill ]] && builtin echo "$v"; done 2>/dev/null < "$f"; return $s; }';
-
-/** The command that runs the probe. */
+/** The command that runs the probe: the runtime's `__ds_oom` (shell-runtime.sh) prints the count, or nothing. */
 export const OOM_PROBE = '__ds_oom';
 
 /** The probe's output as a number, or undefined when the cgroup gave none. */

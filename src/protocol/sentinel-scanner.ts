@@ -15,6 +15,8 @@ export interface ScanResult {
   done?: {
     /** The exit code printed after the uuid, or null when the sentinel carried none (stderr's). */
     exitCode: number | null;
+    /** The shell left its command loop (the sentinel ended in ` top`): the next command must restart it. */
+    topLevel: boolean;
     /** Bytes after the sentinel line, which belong to whatever comes next. */
     rest: Buffer;
   };
@@ -98,14 +100,16 @@ export class SentinelScanner {
     this.#finished = true;
     return {
       output,
-      done: { exitCode: this.#tailOverflowed ? null : parseExitCode(tail), rest: data.subarray(newline + 1) },
+      done: { ...parseTail(this.#tailOverflowed ? [] : tail), rest: data.subarray(newline + 1) },
     };
   }
 }
 
-/** `" 127"` -> 127; anything that is not a space and 1-10 digits -> null. (The ready line carries a pid.) */
-function parseExitCode(tail: number[]): number | null {
-  const text = String.fromCharCode(...tail);
-  const match = /^ (\d{1,10})$/.exec(text);
-  return match ? Number(match[1]) : null;
+/**
+ * `" 127"` -> 127, `" 1 top"` -> 1 at top level; anything else -> null. (The ready line carries a
+ * pid where a command's carries its exit code.)
+ */
+function parseTail(tail: number[]): { exitCode: number | null; topLevel: boolean } {
+  const match = /^ (\d{1,10})( top)?$/.exec(String.fromCharCode(...tail));
+  return { exitCode: match ? Number(match[1]) : null, topLevel: match?.[2] !== undefined };
 }

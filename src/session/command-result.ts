@@ -63,6 +63,18 @@ export interface RunOptions {
   /** Text or bytes the command reads on its stdin. Default: none (the command reads end-of-file). */
   stdin?: string | Uint8Array;
   /**
+   * Directory to run this command in (absolute, or relative to the session's current one). The
+   * session's own directory is as it was afterwards, even if the command `cd`s; a missing
+   * directory is the command's failure (exit code 1, bash's message on stderr). Default: the
+   * session's current directory.
+   */
+  cwd?: string;
+  /**
+   * Variables exported to this command only (as `env` in `VAR=value command`): the session's own
+   * values, or their absence, are as they were afterwards. Default: none.
+   */
+  env?: Record<string, string>;
+  /**
    * Reject with `CommandFailedError` when the exit code is not 0, or the command timed out or was
    * canceled. Default: false.
    */

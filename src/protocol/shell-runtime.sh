@@ -1,0 +1,265 @@
+# docker-shell's runtime inside the session's bash, sent once as the session starts (see
+# command-framing.ts, which documents the message format). Everything here is named __ds_*; the
+# functions are read-only, so a command cannot redefine them.
+#
+# How a command runs, and why:
+# - Commands arrive as data, not as shell input: a loop (LOOP in command-framing.ts) reads a length line and then that
+#   many bytes in one read, so an unbalanced quote or a heredoc without its end cannot swallow the
+#   frame, and bash does not read the command one byte per syscall (slow under gVisor).
+# - The command is eval'd at the top level (not in a function: `declare` stays global) inside a
+#   group: `__ds_enter || { COMMAND }; { __ds_done; }`, parsed as one unit, so `set -v` turned on by
+#   a command echoes none of the frame. __ds_enter puts back the user's tracing (set -x, -v, -T,
+#   -E, -e, -u, -a, DEBUG and ERR traps) that __ds_done set aside after the previous command, and
+#   returns the previous exit status (so `$?` is what it would be): || or && is chosen by it.
+# - A command that makes bash exit on an error (set -e, set -u, ${x?}, a failed exec) triggers the
+#   EXIT trap, which reports the command as failed and re-executes bash with this shell's state
+#   (variables, functions, aliases, options, traps, cwd, umask): the session goes on.
+# - `exit` is a function that marks the exit as wanted, and `trap` one that keeps docker-shell's
+#   EXIT trap in place (running the user's at a real exit) and knows the user's DEBUG and ERR traps.
+
+__ds_setup() {
+  builtin exec {__ds_i}<&0 {__ds_o}>&1 {__ds_e}>&2
+  builtin trap '\__ds_onexit' EXIT
+  # Interrupting a command sends bash SIGUSR2: break out of every loop up to the frame's own, so
+  # the rest of the command is skipped; between commands (no __ds_id) it does nothing.
+  builtin trap '[[ -z $__ds_id ]] || break 100000 2>/dev/null' USR2
+  builtin readonly -f __ds_setup __ds_recv __ds_enter __ds_done __ds_fin __ds_stash __ds_cd __ds_env_set __ds_env_back \
+    __ds_onexit __ds_restart __ds_state __ds_ready __ds_oom exit trap
+  builtin readonly __ds_i __ds_o __ds_e
+  builtin shopt -s expand_aliases
+}
+
+# Reads one command: "<length>\n" then <length> bytes, "<assignments>\n<command>". The first
+# command after a (re)start comes as shell input that sets __ds_h to its length instead.
+__ds_recv() {
+  if [[ -n $__ds_h ]]; then
+    __ds_n=$__ds_h __ds_h=
+  else
+    IFS= TMOUT= builtin read -r __ds_n || builtin return 1
+  fi
+  LC_ALL=C IFS= TMOUT= builtin read -r -N "$__ds_n" __ds_b || builtin return 1
+  builtin unset -v __ds_cwd __ds_sf __ds_env __ds_skip
+  builtin eval "${__ds_b%%$'\n'*}"
+  __ds_c=${__ds_b#*$'\n'}
+}
+
+__ds_pre='\__ds_enter && { '
+# After the command: capture its status without running a command (a redirection of a group
+# whose body only defines a function: no DEBUG trap, no trace), then report it.
+__ds_post=$'\n\n{ __ds_nop() { :; }; } >&$(( __ds_s=$?, __ds_o ))\n}; { \\__ds_done; } >/dev/null 2>&1 </dev/null'
+
+__ds_enter() {
+  [[ -z $__ds_v ]] || builtin printf '%s\n' "$__ds_c" >&2
+  __ds_in=1
+  [[ -z ${__ds_env+x} ]] || __ds_env_set
+  [[ -z $__ds_fl ]] || builtin set -"$__ds_fl"
+  {
+    [[ -z ${__ds_terr+x} ]] || builtin trap -- "$__ds_terr" ERR
+    if [[ -z ${__ds_tdbg+x} ]]; then builtin return "$__ds_s"; fi
+    builtin trap -- "$__ds_tdbg" DEBUG
+    # A DEBUG trap now fires on any command here, but not on a subshell, which gives the status.
+    ((__ds_s == 0)) || (builtin exit "$__ds_s")
+  } >/dev/null 2>&1
+}
+
+__ds_done() {
+  __ds_f=$- __ds_px= __ds_bo=$BASHOPTS
+  # In POSIX mode special builtins (export, unset, set) are found before functions: refuse a
+  # function named like what the frame itself calls (builtin, eval).
+  if [[ -o posix ]]; then __ds_px=1; else POSIXLY_CORRECT=y; fi
+  set +a
+  [[ $__ds_f != *a* ]] || export -n __ds_f __ds_px
+  __ds_bad=
+  export -f builtin 2>/dev/null && { unset -f builtin; __ds_bad+=' builtin'; }
+  export -f eval 2>/dev/null && { unset -f eval; __ds_bad+=' eval'; }
+  if [[ -z $__ds_px ]]; then
+    unset -v POSIXLY_CORRECT
+    # Leaving POSIX mode resets some shopt options (alias expansion among them): put them back
+    # (the two lists are worked out again only when the options have changed).
+    if [[ $__ds_bo != "$__ds_bo1" ]]; then
+      __ds_bo1=$__ds_bo __ds_on= __ds_off=
+      for __ds_k in expand_aliases inherit_errexit interactive_comments sourcepath shift_verbose; do
+        if [[ :$__ds_bo: == *:$__ds_k:* ]]; then __ds_on+=" $__ds_k"; else __ds_off+=" $__ds_k"; fi
+      done
+    fi
+    [[ -z $__ds_on ]] || builtin shopt -s $__ds_on
+    [[ -z $__ds_off ]] || builtin shopt -u $__ds_off
+  fi
+  [[ -z $__ds_in ]] || __ds_stash
+  if [[ -n ${__ds_cwd0+x} ]]; then
+    CDPATH= builtin cd -- "$__ds_cwd0"
+    OLDPWD=$__ds_old0
+    builtin unset -v __ds_cwd0 __ds_old0
+  fi
+  if [[ -n $__ds_bad ]]; then
+    builtin printf 'docker-shell: a function named%s would take over the session, so it was removed; give it another name\n' "$__ds_bad" >&$__ds_e
+    ((__ds_s)) || __ds_s=1
+  fi
+  builtin echo "exit task $__ds_id" >&$__ds_e
+  builtin echo "exit task $__ds_id $__ds_s${__ds_top:+ top}" >&$__ds_o
+  if ((__ds_s)); then __ds_pre='\__ds_enter || { '; else __ds_pre='\__ds_enter && { '; fi
+  __ds_id= __ds_top=
+}
+
+# Sets the user's tracing aside until the next command (__ds_enter puts it back).
+__ds_stash() {
+  __ds_in=
+  builtin set +xvTEeun
+  __ds_fl=${__ds_f//[^xTEeua]/}
+  if [[ $__ds_f == *v* ]]; then __ds_v=1; else __ds_v=; fi
+  [[ -z ${__ds_tdbg+x} ]] || builtin trap - DEBUG
+  [[ -z ${__ds_terr+x} ]] || builtin trap - ERR
+  [[ -z ${__ds_env+x} ]] || __ds_env_back
+}
+
+# The loop's fallback: reports a command that did not reach __ds_done (a syntax error, an
+# interrupt, a loop left by `break`); "top" when the loop itself has ended, and then restarts.
+__ds_fin() {
+  __ds_q=$?
+  [[ -z $__ds_id ]] && builtin return
+  [[ -n ${__ds_skip+x} ]] || __ds_s=$__ds_q
+  __ds_top=${1-}
+  __ds_done
+  [[ -z ${1-} ]] || __ds_restart
+}
+
+# run(command, { cwd }): a missing directory is the command's failure, not the session's.
+__ds_cd() {
+  __ds_cwd0=$PWD __ds_old0=${OLDPWD-}
+  CDPATH= builtin cd -- "$__ds_cwd" && builtin return
+  builtin unset -v __ds_cwd0 __ds_old0
+  __ds_s=1 __ds_skip=1
+  builtin return 1
+}
+
+# run(command, { env }): exported for the command, then put back as they were.
+__ds_env_set() {
+  __ds_eo=()
+  for ((__ds_k = 0; __ds_k < ${#__ds_env[@]}; __ds_k += 2)); do
+    __ds_n=${__ds_env[__ds_k]}
+    if [[ -v $__ds_n ]]; then __ds_eo+=("$__ds_n" 1 "${!__ds_n}" "${!__ds_n@a}"); else __ds_eo+=("$__ds_n" 0 '' ''); fi
+    builtin export -- "$__ds_n=${__ds_env[__ds_k + 1]}"
+  done
+}
+__ds_env_back() {
+  for ((__ds_k = 0; __ds_k < ${#__ds_eo[@]}; __ds_k += 4)); do
+    __ds_n=${__ds_eo[__ds_k]}
+    if [[ ${__ds_eo[__ds_k + 1]} == 1 ]]; then
+      builtin declare -g -- "$__ds_n=${__ds_eo[__ds_k + 2]}"
+      [[ ${__ds_eo[__ds_k + 3]} == *x* ]] || builtin export -n -- "$__ds_n"
+    else
+      builtin unset -v -- "$__ds_n"
+    fi
+  done
+  builtin unset -v __ds_env __ds_eo
+}
+
+# `exit` marks the shell's end as wanted (the EXIT trap tells it from an error).
+exit() {
+  { __ds_xs=$? __ds_ex=1; builtin set +x; } 2>/dev/null
+  builtin exit "${@:-$__ds_xs}"
+}
+
+# `trap` as bash's, except that docker-shell's EXIT trap stays (the user's runs at a real exit,
+# and listings show it), SIGUSR2 is reserved, and the DEBUG and ERR traps are noted.
+trap() {
+  { __ds_tx=$-; builtin set +x; } 2>/dev/null
+  builtin local __ds_p= __ds_r=0 __ds_a __ds_op=set __ds_g __ds_u __ds_pass
+  __ds_pass=()
+  while [[ $# -gt 0 && $1 == -?* ]]; do
+    case $1 in
+      --) shift; break ;;
+      -p) __ds_p=1; shift ;;
+      *) builtin trap "$@"; __ds_r=$?; [[ $__ds_tx != *x* ]] || builtin set -x; builtin return $__ds_r ;;
+    esac
+  done
+  if [[ -n $__ds_p || $# -eq 0 ]]; then
+    if [[ -n ${__ds_uexit+x} ]]; then builtin trap -- "$__ds_uexit" EXIT; else builtin trap - EXIT; fi
+    builtin trap -p "$@" || __ds_r=$?
+    builtin trap '\__ds_onexit' EXIT
+  else
+    __ds_a=$1
+    if [[ $1 =~ ^[0-9]+$ || $# -eq 1 ]]; then __ds_op=revert; else shift; [[ $__ds_a != - ]] || __ds_op=revert; fi
+    for __ds_g in "$@"; do
+      __ds_u=${__ds_g^^}
+      case ${__ds_u#SIG} in
+        EXIT | 0) if [[ $__ds_op == revert ]]; then builtin unset -v __ds_uexit; else __ds_uexit=$__ds_a; fi ;;
+        USR2 | 12)
+          builtin printf 'docker-shell: trap: SIGUSR2 is reserved (docker-shell stops timed-out commands with it)\n' >&2
+          __ds_r=1
+          ;;
+        DEBUG) if [[ $__ds_op == revert ]]; then builtin unset -v __ds_tdbg; else __ds_tdbg=$__ds_a; fi; __ds_pass+=("$__ds_g") ;;
+        ERR) if [[ $__ds_op == revert ]]; then builtin unset -v __ds_terr; else __ds_terr=$__ds_a; fi; __ds_pass+=("$__ds_g") ;;
+        *) __ds_pass+=("$__ds_g") ;;
+      esac
+    done
+    if ((${#__ds_pass[@]})); then
+      if [[ $__ds_op == revert ]]; then builtin trap - "${__ds_pass[@]}" || __ds_r=$?; else builtin trap -- "$__ds_a" "${__ds_pass[@]}" || __ds_r=$?; fi
+    fi
+  fi
+  [[ $__ds_tx != *x* ]] || builtin set -x
+  builtin return $__ds_r
+}
+
+__ds_onexit() {
+  __ds_xs=$?
+  if [[ -z $__ds_in || -n $__ds_ex ]]; then
+    [[ -z ${__ds_uexit+x} ]] || builtin eval "$__ds_uexit"
+    builtin return
+  fi
+  # An error ended bash in the middle of a command (set -e, set -u, ${x?}, a failed exec): report
+  # the command as failed, then go on in a new bash (same process) that is given this state.
+  __ds_s=$__ds_xs __ds_top=top
+  { __ds_done; } >/dev/null 2>&1
+  __ds_restart
+}
+
+# Replaces this bash with a new one (same process) that is given this shell's state. Its input
+# line count starts again at 1, where the command loop is then read: that keeps bash's messages
+# free of internal line numbers (a command's own lines count from 1, as in `bash -c`).
+__ds_restart() {
+  __ds_h=
+  builtin unset -v POSIXLY_CORRECT __ds_t 2>/dev/null
+  builtin exec {__ds_r}<<<"$(__ds_state)"
+  BASH_ENV=/dev/fd/$__ds_r builtin exec -a bash "$BASH" --noprofile --norc <&$__ds_i >&$__ds_o 2>&$__ds_e
+}
+
+# The shell's state as a script that gives it to a new bash (the EXIT trap's, and snapshots').
+__ds_state() {
+  builtin local IFS=$' \t\n' __ds_v __ds_j
+  builtin printf '%s\n' '{ builtin unset -v BASH_ENV'
+  builtin trap -p
+  builtin declare -f
+  for __ds_v in $(builtin compgen -v); do
+    case $__ds_v in
+      BASH | BASHOPTS | BASHPID | BASH_ALIASES | BASH_ARG* | BASH_CMDS | BASH_COMMAND | BASH_ENV | BASH_EXECUTION_STRING | BASH_LINENO | \
+        BASH_REMATCH | BASH_SOURCE | BASH_SUBSHELL | BASH_VERSINFO | BASH_VERSION | COMP_WORDBREAKS | DIRSTACK | EPOCHREALTIME | \
+        EPOCHSECONDS | EUID | FUNCNAME | GROUPS | HISTCMD | HOSTNAME | HOSTTYPE | LINENO | MACHTYPE | OSTYPE | PIPESTATUS | PPID | \
+        PWD | RANDOM | SECONDS | SHELLOPTS | SRANDOM | UID | _ | __ds_[ioer] | __ds_v | __ds_j | __ds_rt) ;;
+      *) builtin declare -p -- "$__ds_v" ;;
+    esac
+  done
+  builtin alias -p
+  builtin shopt -p
+  builtin set +o
+  builtin printf 'builtin cd -- %q\n' "$PWD"
+  builtin umask -p
+  for ((__ds_j = ${#DIRSTACK[@]} - 1; __ds_j >= 1; __ds_j--)); do builtin printf 'builtin pushd -n -- %q\n' "${DIRSTACK[__ds_j]}"; done
+  builtin printf '%s\n' '} >/dev/null 2>&1' '__ds_setup' '[[ -z $__ds_ready ]] || __ds_ready'
+}
+
+# The session's first answer, from the bash that runs its commands: its pid, at top level.
+__ds_ready() {
+  builtin echo "exit task $__ds_ready" >&$__ds_e
+  builtin echo "exit task $__ds_ready $$ top" >&$__ds_o
+  __ds_ready=
+}
+
+__ds_oom() {
+  builtin local s=$? f=/sys/fs/cgroup/memory.events k v
+  [[ -r $f ]] || f=/sys/fs/cgroup/memory/memory.oom_control
+  while builtin read -r k v; do [[ $k == oom_kill ]] && builtin echo "$v"; done 2>/dev/null <"$f"
+  builtin return $s
+}
+
+__ds_fl= __ds_v= __ds_s=0 __ds_id= __ds_top= __ds_in= __ds_h= __ds_ex= __ds_bo1=
