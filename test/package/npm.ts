@@ -12,10 +12,10 @@ export interface Ran {
   stderr: string;
 }
 
-/** Runs `command` in `cwd` to the end; a non-zero exit is a result, not a rejection. */
-export function run(command: string, args: readonly string[], cwd: string): Promise<Ran> {
+/** Runs `command` in `cwd` to the end; a non-zero exit is a result, not a rejection. `env` adds to this process's. */
+export function run(command: string, args: readonly string[], cwd: string, env: Record<string, string> = {}): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { cwd, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(command, args, { cwd, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error === null ? 0 : (error as { code?: unknown }).code;
       if (typeof code !== 'number') reject(error ?? new Error(`${command} exited without a code`));
       else resolve({ code, stdout, stderr });
