@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 
 const report = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-const engineFiles = /\/test\/(docker|examples|hostile|faults|pool|cli|readme)\//;
+const engineFiles = /\/test\/((docker|examples|hostile|faults|pool|cli|readme)\/|package\/packed-tarball\.)/;
 let engine = 0;
 for (const file of report.testResults) {
   if (engineFiles.test(file.name)) engine += file.assertionResults.filter((t) => t.status === 'passed').length;

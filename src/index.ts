@@ -21,7 +21,7 @@ export {
   type PullPolicy,
   type PullStatusEvent,
 } from './docker/images.js';
-export type { DockerConnection } from './docker/docker-client.js';
+export { createDockerClient, type DockerConnection } from './docker/docker-client.js';
 export {
   DEFAULT_MAX_DIRECTORY_BYTES,
   DEFAULT_MAX_ENTRIES,

@@ -11,12 +11,14 @@ import { imageCommand } from './image-command.js';
 import { pruneCommand } from './prune-command.js';
 import { runCommand } from './run-command.js';
 import { shellCommand } from './shell-command.js';
+import { packageVersion } from './version.js';
 
 // https://no-color.org: chalk itself only knows FORCE_COLOR.
 if (process.env.NO_COLOR) chalkStderr.level = 0;
 
 const program = new Command('docker-shell')
   .description('A long-lived bash session in a hardened, throw-away Docker container.')
+  .version(packageVersion(), '-V, --version', 'print the version')
   .addCommand(runCommand())
   .addCommand(shellCommand())
   .addCommand(imageCommand())

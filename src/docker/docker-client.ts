@@ -11,6 +11,26 @@ import { DockerApiError, DockerUnavailableError, InvalidArgumentError } from '..
 /** A dockerode instance, or the options to make one (socketPath, host/port, protocol, TLS files...). */
 export type DockerConnection = Dockerode | Dockerode.DockerOptions;
 
+/**
+ * A dockerode instance, made with docker-shell's own copy of dockerode: one connection to share
+ * between {@link ensureImage}, {@link buildImage} and runners (`docker` option) without installing
+ * dockerode yourself. Creating it contacts nothing; the first call does.
+ *
+ * @param connection - dockerode's options (`socketPath`, `host`/`port`/`protocol`, TLS files `ca`,
+ *   `cert`, `key`, ...) or an instance, returned as it is. Default: `DOCKER_HOST`, else the local socket.
+ * @throws InvalidArgumentError when `connection` is neither options nor an instance.
+ *
+ * @example
+ * ```ts
+ * const docker = createDockerClient({ host: '127.0.0.1', port: 23750, protocol: 'http' });
+ * await ensureImage(docker, BASE_IMAGE);
+ * await using runner = await DockerRunner.start({ docker });
+ * ```
+ */
+export function createDockerClient(connection?: DockerConnection): Dockerode {
+  return resolveDocker(connection, 'connection');
+}
+
 /** The dockerode instance for `connection`; `option` names it in the error when it is neither an instance nor options. */
 export function resolveDocker(connection: DockerConnection | undefined, option = 'docker'): Dockerode {
   if (connection instanceof Dockerode) return connection;

@@ -18,6 +18,7 @@ import {
   RunnerPool,
   buildBaseImage,
   buildImage,
+  createDockerClient,
   ensureImage,
   extractArchive,
   getDirectory,
@@ -397,6 +398,14 @@ const cases: Case[] = [
   c('pool.run: fn not a function', 'rejects', () => pool().run(bad('echo hi')), 'fn', 'a function', 'the string "echo hi"'),
 
   // image helpers
+  c(
+    'createDockerClient: a URL',
+    'throws',
+    () => createDockerClient(bad('tcp://127.0.0.1:2375')),
+    'connection',
+    'a Dockerode instance or its connection options',
+    'the string "tcp://127.0.0.1:2375"',
+  ),
   c('ensureImage: empty image', 'rejects', () => ensureImage(docker, ''), 'image', 'an image reference', 'the string ""'),
   c(
     'ensureImage: unknown pull policy',
@@ -511,6 +520,7 @@ describe('options are checked at the door', () => {
         'acquire',
         'buildBaseImage',
         'buildImage',
+        'createDockerClient',
         'ensureImage',
         'extractArchive',
         'getDirectory',
@@ -553,6 +563,13 @@ describe('valid options pass the door', () => {
     ['RunnerPool, runner options and durations', () => pool({ min: 0, max: 2, idleTimeoutMs: Infinity, acquireTimeoutMs: 2_147_483_647 })],
   ])('%s', (_name, call) => {
     expect(call).not.toThrow();
+  });
+
+  it('createDockerClient: options make an instance aimed at them; an instance comes back as it is', () => {
+    const made = createDockerClient(nowhere);
+    expect(made).toBeInstanceOf(Dockerode);
+    expect((made.modem as { socketPath?: unknown }).socketPath).toBe(nowhere.socketPath);
+    expect(createDockerClient(docker)).toBe(docker);
   });
 
   it('a run option given as undefined keeps the runner default (the refusal is about the other option)', async () => {
