@@ -81,7 +81,7 @@ export interface LeftoverContainer extends PruneCandidate {
 
 /** What `prune()` did, or with `dryRun` would do. */
 export interface PruneResult {
-  /** True when nothing was removed on purpose (`dryRun: true`): `leftovers` is what would have been. */
+  /** True for a dry run (`dryRun: true`): nothing was removed, and `leftovers` is what would have been. */
   dryRun: boolean;
   /** Ids of the containers removed (including any that vanished on their own meanwhile); empty with `dryRun`. */
   removed: string[];
