@@ -45,7 +45,16 @@ export {
   type UnsafeEntryPolicy,
 } from './docker/files.js';
 export { LABEL_MANAGED, LABEL_OWNER, LABEL_RUNNER } from './docker/labels.js';
-export { prune, type KeepReason, type KeptContainer, type PruneOptions, type PruneResult } from './docker/prune.js';
+export {
+  prune,
+  type KeepReason,
+  type KeptContainer,
+  type LeftoverContainer,
+  type PruneCandidate,
+  type PruneOptions,
+  type PruneResult,
+  type RemoveReason,
+} from './docker/prune.js';
 export { REAPER_ENV, ensureReaper, type ReaperInfo } from './docker/reaper.js';
 export {
   Session,

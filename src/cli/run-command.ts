@@ -8,12 +8,13 @@ import { Command } from 'commander';
 import { DockerRunner } from '../docker/docker-runner.js';
 import { log, reportFailure } from './failure.js';
 import { LiveOutput, writeTo } from './live-output.js';
-import { collect, formatDuration, parseTransfer, type TransferSpec } from './parse.js';
+import { collect, parseTransfer, type TransferSpec } from './parse.js';
 import { Progress } from './progress.js';
 import { addSandboxFlags, runnerOptions, type SandboxFlags } from './sandbox-flags.js';
 import { pullImage, runStep, startRunner } from './sandbox-session.js';
 import { signalExitCode, trapSignals } from './signals.js';
-import { stepExitCode, stepFailed, stepFooter, stepHeader, stepRecord, type StepOutcome } from './step-report.js';
+import { StepTally, summaryLine } from './run-summary.js';
+import { stepFailed, stepFooter, stepHeader, stepRecord, type StepOutcome } from './step-report.js';
 import { getAll, putAll } from './transfers.js';
 
 /** Flags of `run`. */
@@ -76,21 +77,23 @@ async function runSteps(commands: readonly string[], flags: RunFlags): Promise<n
     phase = 'teardown';
     const interrupted = interruptedCode();
     if (interrupted !== undefined) return interrupted;
-    if (human) summarize(steps, commands.length, flags, progress);
+    const { tally } = steps;
+    if (human) progress.line(summaryLine(tally, commands.length, steps.durationMs));
     const gets = flags.get ?? [];
     if (gets.length > 0) {
-      if (steps.sessionOver || (steps.firstFailure !== undefined && flags.keepGoing !== true)) {
-        progress.line(`--get skipped: ${steps.sessionOver ? 'the session ended' : 'a step failed'}`);
+      const sessionOver = tally.sessionEnd !== undefined;
+      if (sessionOver || (tally.firstFailure !== undefined && flags.keepGoing !== true)) {
+        progress.line(`--get skipped: ${sessionOver ? 'the session ended' : 'a step failed'}`);
       } else {
         try {
           await getAll(runner, gets, progress);
         } catch (error) {
           const code = reportFailure(error, 'run');
-          return steps.firstFailure ?? code;
+          return tally.firstFailure?.exitCode ?? code;
         }
       }
     }
-    return steps.firstFailure ?? 0;
+    return tally.exitCode;
   } catch (error) {
     const interrupted = interruptedCode();
     if (interrupted === undefined) throw error;
@@ -107,20 +110,13 @@ async function runSteps(commands: readonly string[], flags: RunFlags): Promise<n
 
 /** What the steps came to. */
 interface StepsOutcome {
-  /** The exit code of the first step that failed. */
-  firstFailure: number | undefined;
-  /** The step that failed first. */
-  failedStep: number | undefined;
-  failures: number;
-  ran: number;
-  /** The session ended during a step: no step can run after it. */
-  sessionOver: boolean;
+  tally: StepTally;
   durationMs: number;
 }
 
 async function runAll(runner: DockerRunner, commands: readonly string[], flags: RunFlags, signal: AbortSignal, progress: Progress): Promise<StepsOutcome> {
   const started = performance.now();
-  const outcome: StepsOutcome = { firstFailure: undefined, failedStep: undefined, failures: 0, ran: 0, sessionOver: false, durationMs: 0 };
+  const tally = new StepTally();
   const live = flags.json ? undefined : new LiveOutput();
   const headers = live !== undefined && progress.enabled;
   for (const [index, command] of commands.entries()) {
@@ -129,7 +125,7 @@ async function runAll(runner: DockerRunner, commands: readonly string[], flags: 
     if (headers) process.stderr.write(stepHeader(step, commands.length, command));
     const end = await runStep(runner, command, live, signal);
     const result: StepOutcome = { step, command, end };
-    outcome.ran += 1;
+    tally.add(result);
     if (flags.json) {
       await writeTo(process.stdout, `${JSON.stringify(stepRecord(result))}\n`);
     } else if (headers) {
@@ -137,34 +133,9 @@ async function runAll(runner: DockerRunner, commands: readonly string[], flags: 
     }
     live?.reset();
     log('step %d: %o', step, stepRecord(result));
-    if (stepFailed(end)) {
-      outcome.failures += 1;
-      outcome.firstFailure ??= stepExitCode(end);
-      outcome.failedStep ??= step;
-    }
-    if ('closed' in end) {
-      outcome.sessionOver = true;
-      break;
-    }
+    // No step can run once the session has ended, --keep-going or not.
+    if ('closed' in end) break;
     if (stepFailed(end) && flags.keepGoing !== true) break;
   }
-  outcome.durationMs = performance.now() - started;
-  return outcome;
-}
-
-/** The last line for people: all passed, or which step failed and what did not run. */
-function summarize(steps: StepsOutcome, total: number, flags: RunFlags, progress: Progress): void {
-  const took = formatDuration(steps.durationMs);
-  const notRun = total - steps.ran;
-  const skipped = notRun > 0 ? `; ${notRun} step${notRun === 1 ? '' : 's'} not run` : '';
-  if (steps.failedStep === undefined) {
-    progress.line(`${total === 1 ? 'the step' : `all ${total} steps`} passed in ${took}`);
-  } else if (steps.sessionOver) {
-    progress.line(`the session ended in step ${steps.failedStep} of ${total}${skipped}`);
-  } else if (flags.keepGoing && steps.failures > 1) {
-    progress.line(`${steps.failures} of ${total} steps failed in ${took}; the exit code is step ${steps.failedStep}'s (${steps.firstFailure})`);
-  } else {
-    const hint = notRun > 0 ? ' (--keep-going runs them all)' : '';
-    progress.line(`step ${steps.failedStep} of ${total} failed (exit ${steps.firstFailure})${skipped}${hint}`);
-  }
+  return { tally, durationMs: performance.now() - started };
 }

@@ -1,6 +1,7 @@
 /**
  * prune(): removes the containers docker-shell left behind, i.e. labelled containers whose owner
- * process is gone (crashed, SIGKILLed, or exited without `stop()` before the reaper could act).
+ * process is gone (crashed, SIGKILLed, or exited without `stop()` before the reaper could act),
+ * or with `dryRun` lists them with why, removing nothing.
  */
 import { hostname } from 'node:os';
 import type Dockerode from 'dockerode';
@@ -29,6 +30,11 @@ export interface PruneOptions {
    * then rejects with `signal.reason`; containers removed before that stay removed. Default: none.
    */
   signal?: AbortSignal;
+  /**
+   * List what would be removed, and why, without removing anything: the result is the same, with
+   * `removed` empty and every container still in place. Default: `false`.
+   */
+  dryRun?: boolean;
 }
 
 /** Why `prune()` left a labelled container alone. */
@@ -40,20 +46,47 @@ export type KeepReason =
   /** The owner label is missing or not `<hostname>:<pid>`. */
   | 'unknown-owner';
 
-/** A labelled container that `prune()` kept. */
-export interface KeptContainer {
+/** Why `prune()` removes a container (or, with `dryRun`, would remove it). */
+export type RemoveReason =
+  /** Its owner process, on this host, no longer exists. */
+  | 'owner-gone'
+  /** `all: true` was given; `keepReason` says what would have kept it without. */
+  | 'all';
+
+/** A labelled container as `prune()` found it. */
+export interface PruneCandidate {
   /** The container's full id. */
   id: string;
+  /** The image it was created from, as the engine lists it (a name, or an id once the name is gone). */
+  image: string;
+  /** Its state when listed: `running`, `exited`, `created`, ... */
+  state: string;
   /** The container's owner label, `<hostname>:<pid>`, if it has one. */
   owner: string | undefined;
+}
+
+/** A labelled container that `prune()` kept. */
+export interface KeptContainer extends PruneCandidate {
   /** Why it was kept. */
   reason: KeepReason;
 }
 
-/** What `prune()` did. */
+/** A leftover: a container that `prune()` removed, or with `dryRun` would remove. */
+export interface LeftoverContainer extends PruneCandidate {
+  /** Why it is (or would be) removed. */
+  reason: RemoveReason;
+  /** With `reason: 'all'`, what would have kept it without `all`; undefined otherwise. */
+  keepReason: KeepReason | undefined;
+}
+
+/** What `prune()` did, or with `dryRun` would do. */
 export interface PruneResult {
-  /** Ids of the containers removed (including any that vanished on their own meanwhile). */
+  /** True for a dry run (`dryRun: true`): nothing was removed, and `leftovers` is what would have been. */
+  dryRun: boolean;
+  /** Ids of the containers removed (including any that vanished on their own meanwhile); empty with `dryRun`. */
   removed: string[];
+  /** The containers chosen for removal, each with why: removed, or with `dryRun` left in place. */
+  leftovers: LeftoverContainer[];
   /** The labelled containers left in place, each with why. */
   kept: KeptContainer[];
 }
@@ -67,10 +100,15 @@ export interface PruneResult {
  * A pid that was reused by an unrelated process since the owner died looks alive: such a
  * container is kept until that process is gone too (never a wrong removal, at worst a late one).
  *
+ * With `dryRun: true`, it lists the same containers with the same reasons and removes none, so
+ * what a real run would remove can be checked first.
+ *
  * @example
  * import { prune } from 'docker-shell';
  *
- * const { removed, kept } = await prune();
+ * const plan = await prune({ dryRun: true, labels: { team: 'ci' } });
+ * for (const { id, image, state, reason } of plan.leftovers) console.log(id.slice(0, 12), image, state, reason);
+ * const { removed, kept } = await prune({ labels: { team: 'ci' } });
  * console.log(`removed ${removed.length}, kept ${kept.length}`);
  * for (const { id, owner, reason } of kept) console.log(id.slice(0, 12), owner, reason);
  *
@@ -79,23 +117,27 @@ export interface PruneResult {
  */
 export async function prune(options: PruneOptions = {}): Promise<PruneResult> {
   // `all` removes the containers of running programs: a truthy string must not be read as yes.
-  checkOptionsObject(options, ['docker', 'all', 'labels', 'signal'], 'prune()');
+  checkOptionsObject(options, ['docker', 'all', 'labels', 'signal', 'dryRun'], 'prune()');
   checkBoolean(options.all, 'all');
+  checkBoolean(options.dryRun, 'dryRun');
   checkStringRecord(options.labels, 'labels');
   checkSignal(options.signal);
   const docker = resolveDocker(options.docker);
   const { signal } = options;
+  const dryRun = options.dryRun === true;
   signal?.throwIfAborted();
   const containers = await listLabelled(docker, options.labels ?? {}, signal);
-  const result: PruneResult = { removed: [], kept: [] };
+  const result: PruneResult = { dryRun, removed: [], leftovers: [], kept: [] };
   const host = hostname();
   for (const container of containers) {
-    const owner = container.Labels?.[LABEL_OWNER];
-    const reason = options.all ? undefined : keepReason(owner, host);
-    if (reason) {
-      result.kept.push({ id: container.Id, owner, reason });
+    const candidate: PruneCandidate = { id: container.Id, image: container.Image, state: container.State, owner: container.Labels?.[LABEL_OWNER] };
+    const keepReason = keepReasonOf(candidate.owner, host);
+    if (keepReason && !options.all) {
+      result.kept.push({ ...candidate, reason: keepReason });
       continue;
     }
+    result.leftovers.push({ ...candidate, reason: keepReason ? 'all' : 'owner-gone', keepReason });
+    if (dryRun) continue;
     signal?.throwIfAborted();
     await removeContainer(docker, container.Id);
     result.removed.push(container.Id);
@@ -104,7 +146,7 @@ export async function prune(options: PruneOptions = {}): Promise<PruneResult> {
 }
 
 /** Why a container with this owner label must be kept; undefined when its owner is gone. */
-function keepReason(owner: string | undefined, host: string): KeepReason | undefined {
+function keepReasonOf(owner: string | undefined, host: string): KeepReason | undefined {
   const parsed = parseOwner(owner);
   if (!parsed) return 'unknown-owner';
   if (parsed.hostname !== host) return 'other-host';

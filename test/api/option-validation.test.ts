@@ -489,7 +489,8 @@ const cases: Case[] = [
   c('prune: all as text (never read as yes)', 'rejects', () => prune({ docker: nowhere, all: bad('no') }), 'all', 'a boolean', 'the string "no"'),
   c('prune: a label that is not text', 'rejects', () => prune({ docker: nowhere, labels: bad({ job: 42 }) }), 'labels.job', 'a string', 'number 42'),
   c('prune: signal as text', 'rejects', () => prune({ docker: nowhere, signal: bad('stop') }), 'signal', 'an AbortSignal', 'the string "stop"'),
-  c('prune: unknown option', 'rejects', () => prune(bad({ docker: nowhere, dryRun: true })), 'dryRun', 'not an option of prune()', 'boolean true'),
+  c('prune: dryRun as text (never read as yes)', 'rejects', () => prune({ docker: nowhere, dryRun: bad('yes') }), 'dryRun', 'a boolean', 'the string "yes"'),
+  c('prune: unknown option', 'rejects', () => prune(bad({ docker: nowhere, force: true })), 'force', 'not an option of prune()', 'boolean true'),
   c('prune: docker a number', 'rejects', () => prune({ docker: bad(2375) }), 'docker', 'a Dockerode instance', 'number 2375'),
   c('prune: options null', 'rejects', () => prune(bad(null)), 'options', 'an object of prune() options', 'received null'),
 

@@ -6,19 +6,34 @@ import { hostname } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LABEL_MANAGED, LABEL_OWNER } from '../../src/docker/labels.js';
 import { currentOwner } from '../../src/docker/owner.js';
-import { containerExists, createLabelledContainer, removeContainers } from '../helpers/docker.js';
+import { BASE_IMAGE } from '../../src/docker/images.js';
+import type { PruneResult } from '../../src/docker/prune.js';
+import { containerExists, createLabelledContainer, docker, removeContainers } from '../helpers/docker.js';
 import { deadPid } from '../helpers/processes.js';
-import { TEST_LABEL, cli, containersWithLabel, newLabel, startCli, waitForText } from './cli-process.js';
+import { TEST_LABEL, cli, containersWithLabel, lines, newLabel, startCli, waitForText } from './cli-process.js';
+
+const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
 
 const created = new Set<string>();
 afterAll(async () => {
   await removeContainers(created);
 });
 
+/** The owner label each container of this file was given. */
+const owners = new Map<string, string>();
+
 async function labelled(owner: string, value: string): Promise<string> {
   const id = await createLabelledContainer({ [LABEL_MANAGED]: 'true', [LABEL_OWNER]: owner, [TEST_LABEL]: value });
   created.add(id);
+  owners.set(id, owner);
   return id;
+}
+
+/** Runs a container made by labelled() (its command is `true`) until it exits: a leftover that ran and stopped. */
+async function runToExit(id: string): Promise<void> {
+  const container = docker.getContainer(id);
+  await container.start();
+  await container.wait();
 }
 
 describe('docker-shell prune --label', () => {
@@ -32,7 +47,11 @@ describe('docker-shell prune --label', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toBe(
-      `removed ${dead.slice(0, 12)}\nkept    ${alive.slice(0, 12)}  owner ${currentOwner()}: its owner process is alive\n1 removed, 1 kept\n`,
+      [
+        `removed ${dead.slice(0, 12)}  ${BASE_IMAGE}  created  owner ${owners.get(dead)}: its owner process is gone`,
+        `kept    ${alive.slice(0, 12)}  ${BASE_IMAGE}  created  owner ${currentOwner()}: its owner process is alive`,
+        '1 removed, 1 kept\n',
+      ].join('\n'),
     );
     expect(await containerExists(dead)).toBe(false);
     expect(await containerExists(alive)).toBe(true);
@@ -62,8 +81,69 @@ describe('docker-shell prune --label', () => {
     created.add(left as string);
     const { code, stdout } = await cli(['prune', ...flag]);
     expect(code).toBe(0);
-    expect(stdout).toBe(`removed ${(left as string).slice(0, 12)}\n1 removed, 0 kept\n`);
+    expect(stdout).toMatch(
+      new RegExp(`^removed ${(left as string).slice(0, 12)}  ${BASE_IMAGE}  running  owner [^:]+:\\d+: its owner process is gone\n1 removed, 0 kept\n$`),
+    );
     expect(await containersWithLabel(value)).toEqual([]);
+  });
+
+  it('--dry-run lists each leftover with its image, state and why, and the kept ones, and removes nothing; prune then removes them', async () => {
+    const { value, flag } = newLabel();
+    const dead = await labelled(`${hostname()}:${await deadPid()}`, value);
+    const stopped = await labelled(`${hostname()}:${await deadPid()}`, value);
+    await runToExit(stopped);
+    const alive = await labelled(currentOwner(), value);
+    const elsewhere = await labelled(`${hostname()}:${await deadPid()}`, newLabel().value);
+
+    const dry = await cli(['prune', '--dry-run', ...flag]);
+    expect(dry.stderr).toBe('');
+    expect(dry.code).toBe(0);
+    const listed = lines(dry.stdout);
+    expect(listed.slice(0, 2).sort()).toEqual(
+      [
+        `would remove ${dead.slice(0, 12)}  ${BASE_IMAGE}  created  owner ${owners.get(dead)}: its owner process is gone`,
+        `would remove ${stopped.slice(0, 12)}  ${BASE_IMAGE}  exited  owner ${owners.get(stopped)}: its owner process is gone`,
+      ].sort(),
+    );
+    expect(listed.slice(2)).toEqual([
+      `kept         ${alive.slice(0, 12)}  ${BASE_IMAGE}  created  owner ${currentOwner()}: its owner process is alive`,
+      '2 would be removed, 1 kept (dry run: nothing was removed)',
+    ]);
+    for (const id of [dead, stopped, alive, elsewhere]) expect(await containerExists(id), id).toBe(true);
+
+    // The same records as JSON, still removing nothing.
+    const json = await cli(['prune', '--dry-run', '--json', ...flag]);
+    expect(json.code).toBe(0);
+    const plan = JSON.parse(json.stdout) as PruneResult;
+    expect(plan.dryRun).toBe(true);
+    expect(plan.removed).toEqual([]);
+    expect(plan.leftovers.sort(byId)).toEqual(
+      [
+        { id: dead, image: BASE_IMAGE, state: 'created', owner: owners.get(dead), reason: 'owner-gone' },
+        { id: stopped, image: BASE_IMAGE, state: 'exited', owner: owners.get(stopped), reason: 'owner-gone' },
+      ].sort(byId),
+    );
+    expect(plan.kept).toEqual([{ id: alive, image: BASE_IMAGE, state: 'created', owner: currentOwner(), reason: 'owner-alive' }]);
+    for (const id of [dead, stopped, alive, elsewhere]) expect(await containerExists(id), id).toBe(true);
+
+    const real = await cli(['prune', '--json', ...flag]);
+    expect(real.code).toBe(0);
+    const done = JSON.parse(real.stdout) as PruneResult;
+    expect([...done.removed].sort()).toEqual([dead, stopped].sort());
+    expect((await containersWithLabel(value)).sort()).toEqual([alive]);
+    expect(await containerExists(elsewhere)).toBe(true);
+  });
+
+  it('--dry-run --all lists every labelled container, live owners included, saying what would have kept each', async () => {
+    const { value, flag } = newLabel();
+    const alive = await labelled(currentOwner(), value);
+    const { code, stdout } = await cli(['prune', '--dry-run', '--all', ...flag]);
+    expect(code).toBe(0);
+    expect(stdout).toBe(
+      `would remove ${alive.slice(0, 12)}  ${BASE_IMAGE}  created  owner ${currentOwner()}: --all, although its owner process is alive\n` +
+        '1 would be removed, 0 kept (dry run: nothing was removed)\n',
+    );
+    expect(await containersWithLabel(value)).toEqual([alive]);
   });
 
   it('a bad --label is a usage error: exit 1 and one line', async () => {

@@ -65,7 +65,19 @@ describe('steps', () => {
     expect(code).toBe(7);
     expect(stdout).toBe('');
     expect(stderr).toMatch(/^\[1\/2\] exit 7 \(.*the session ended: bash exited with status 7\)$/m);
-    expect(stderr).toContain('docker-shell: the session ended in step 1 of 2; 1 step not run\n');
+    expect(stderr).toContain('docker-shell: the session ended in step 1 of 2 (exit 7); 1 step not run\n');
+  });
+
+  it('--keep-going: the summary names the step that ended the session, not the first failure, whose code is the run’s', async () => {
+    const { code, stdout, stderr } = await cli(['run', '--keep-going', ...label(), '--', 'echo a', 'false', 'exit 4; echo b', 'echo c']);
+    expect(stdout).toBe('a\n');
+    expect(stderr).toMatch(/^\[2\/4\] exit 1 /m);
+    expect(stderr).toMatch(/^\[3\/4\] exit 4 \(.*the session ended: bash exited with status 4\)$/m);
+    expect(stderr).not.toContain('[4/4]');
+    expect(lines(stderr).at(-1)).toBe(
+      "docker-shell: the session ended in step 3 of 4 (exit 4); 1 step not run; 2 of 4 steps failed, the exit code is step 2's (1)",
+    );
+    expect(code).toBe(1);
   });
 
   it('--quiet leaves stderr to the commands', async () => {
@@ -89,6 +101,13 @@ describe('steps', () => {
     expect(records[0]?.timedOut).toBe(true);
     expect(records[0]?.exitCode).not.toBe(0);
     expect(code).toBe(records[0]?.exitCode);
+  });
+
+  it('the summary says a step timed out', async () => {
+    const { code, stderr } = await cli(['run', '--timeout', '1s', ...label(), '--', 'sleep 60', 'echo never']);
+    expect(code).toBe(137);
+    expect(stderr).toMatch(/^\[1\/2\] exit 137 \(.*timed out\)$/m);
+    expect(lines(stderr).at(-1)).toBe('docker-shell: step 1 of 2 failed (exit 137, timed out); 1 step not run (--keep-going runs them all)');
   });
 
   it('SIGINT interrupts the running step, removes the container and exits with 130; the container carries its labels meanwhile', async () => {
@@ -162,6 +181,17 @@ describe('--json', () => {
     expect(code).toBe(9);
     const records = lines(stdout).map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(records).toEqual([expect.objectContaining({ step: 1, exitCode: 9, sessionClosed: 'shell-exited' })]);
+  });
+
+  it('--keep-going: sessionClosed is on the step that ended the session, and the exit code is the first failure’s', async () => {
+    const { code, stdout } = await cli(['run', '--json', '--keep-going', ...label(), '--', 'echo a', 'false', 'exit 4; echo b', 'echo c']);
+    const records = lines(stdout).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records).toEqual([
+      expect.objectContaining({ step: 1, exitCode: 0, stdout: 'a\n', sessionClosed: null }),
+      expect.objectContaining({ step: 2, exitCode: 1, sessionClosed: null }),
+      expect.objectContaining({ step: 3, command: 'exit 4; echo b', exitCode: 4, stdout: '', sessionClosed: 'shell-exited' }),
+    ]);
+    expect(code).toBe(1);
   });
 });
 

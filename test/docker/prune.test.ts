@@ -11,7 +11,8 @@ import { LABEL_MANAGED, LABEL_OWNER, LABEL_RUNNER } from '../../src/docker/label
 import { currentOwner, isProcessAlive, parseOwner } from '../../src/docker/owner.js';
 import { prune, type KeptContainer } from '../../src/docker/prune.js';
 import { DockerUnavailableError } from '../../src/errors.js';
-import { containerExists, createLabelledContainer, removeContainers } from '../helpers/docker.js';
+import { BASE_IMAGE } from '../../src/docker/images.js';
+import { containerExists, createLabelledContainer, docker, removeContainers } from '../helpers/docker.js';
 import { deadPid } from '../helpers/processes.js';
 
 const run = promisify(execFile);
@@ -36,7 +37,14 @@ async function labelled(owner: string | undefined, scope: Record<string, string>
   return id;
 }
 
-const byId = (a: KeptContainer, b: KeptContainer) => a.id.localeCompare(b.id);
+const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
+
+/** Runs a container made by labelled() (its command is `true`) until it exits: a leftover that ran and stopped. */
+async function runToExit(id: string): Promise<void> {
+  const container = docker.getContainer(id);
+  await container.start();
+  await container.wait();
+}
 
 describe('prune()', () => {
   it('removes the containers of dead owners on this host, and keeps the others saying why', async () => {
@@ -52,11 +60,13 @@ describe('prune()', () => {
 
     expect(result.removed).toEqual([dead]);
     const expectedKept: KeptContainer[] = [
-      { id: alive, owner: currentOwner(), reason: 'owner-alive' },
-      { id: remote, owner: otherHost, reason: 'other-host' },
-      { id: unowned, owner: undefined, reason: 'unknown-owner' },
+      { id: alive, image: BASE_IMAGE, state: 'created', owner: currentOwner(), reason: 'owner-alive' },
+      { id: remote, image: BASE_IMAGE, state: 'created', owner: otherHost, reason: 'other-host' },
+      { id: unowned, image: BASE_IMAGE, state: 'created', owner: undefined, reason: 'unknown-owner' },
     ];
     expect(result.kept.sort(byId)).toEqual(expectedKept.sort(byId));
+    expect(result.dryRun).toBe(false);
+    expect(result.leftovers).toEqual([{ id: dead, image: BASE_IMAGE, state: 'created', owner: deadOwner, reason: 'owner-gone', keepReason: undefined }]);
     expect(await containerExists(dead)).toBe(false);
     for (const id of [alive, remote, unowned]) expect(await containerExists(id)).toBe(true);
   });
@@ -73,6 +83,52 @@ describe('prune()', () => {
     expect([...result.removed].sort()).toEqual([...ids].sort());
     expect(result.kept).toEqual([]);
     for (const id of ids) expect(await containerExists(id)).toBe(false);
+  });
+
+  it('dryRun: true lists the same leftovers with the same reasons and removes nothing; a real run then removes them', async () => {
+    const deadOwner = `${hostname()}:${await deadPid()}`;
+    const scope = newScope();
+    const dead = await labelled(deadOwner, scope);
+    const alsoDeadOwner = `${hostname()}:${await deadPid()}`;
+    const alsoDead = await labelled(alsoDeadOwner, scope);
+    await runToExit(alsoDead);
+    const alive = await labelled(currentOwner(), scope);
+
+    const plan = await prune({ dryRun: true, labels: scope });
+    expect(plan.dryRun).toBe(true);
+    expect(plan.removed).toEqual([]);
+    expect(plan.leftovers.sort(byId)).toEqual(
+      [
+        { id: dead, image: BASE_IMAGE, state: 'created', owner: deadOwner, reason: 'owner-gone', keepReason: undefined },
+        { id: alsoDead, image: BASE_IMAGE, state: 'exited', owner: alsoDeadOwner, reason: 'owner-gone', keepReason: undefined },
+      ].sort(byId),
+    );
+    expect(plan.kept).toEqual([{ id: alive, image: BASE_IMAGE, state: 'created', owner: currentOwner(), reason: 'owner-alive' }]);
+    for (const id of [dead, alsoDead, alive]) expect(await containerExists(id)).toBe(true);
+
+    const done = await prune({ labels: scope });
+    expect(done.dryRun).toBe(false);
+    expect([...done.removed].sort()).toEqual([dead, alsoDead].sort());
+    expect(done.leftovers.map(({ id, reason }) => ({ id, reason })).sort(byId)).toEqual(plan.leftovers.map(({ id, reason }) => ({ id, reason })).sort(byId));
+    expect(await containerExists(dead)).toBe(false);
+    expect(await containerExists(alsoDead)).toBe(false);
+    expect(await containerExists(alive)).toBe(true);
+  });
+
+  it('dryRun with all: true lists every labelled container, saying what would have kept it', async () => {
+    const scope = newScope();
+    const alive = await labelled(currentOwner(), scope);
+    const unowned = await labelled(undefined, scope);
+    const plan = await prune({ dryRun: true, all: true, labels: scope });
+    expect(plan.kept).toEqual([]);
+    expect(plan.leftovers.map(({ id, reason, keepReason }) => ({ id, reason, keepReason })).sort(byId)).toEqual(
+      [
+        { id: alive, reason: 'all', keepReason: 'owner-alive' },
+        { id: unowned, reason: 'all', keepReason: 'unknown-owner' },
+      ].sort(byId),
+    );
+    expect(await containerExists(alive)).toBe(true);
+    expect(await containerExists(unowned)).toBe(true);
   });
 
   it('considers only the containers that carry all of `labels`', async () => {
@@ -126,21 +182,26 @@ describe('owner labels', () => {
 
 describe('docker-shell prune (the CLI, from source)', () => {
   const cli = ['node_modules/.bin/tsx', ['src/cli/main.ts', 'prune']] as const;
+  /** The --label flags that limit the CLI to one test's containers: other containers on the engine are never touched. */
+  const only = (scope: Record<string, string>): string[] => Object.entries(scope).flatMap(([key, value]) => ['--label', `${key}=${value}`]);
 
   it('--json prints the result as JSON, with a dead owner’s container among the removed', async () => {
-    const dead = await labelled(`${hostname()}:${await deadPid()}`);
-    const { stdout } = await run(cli[0], [...cli[1], '--json']);
-    const result = JSON.parse(stdout) as { removed: unknown; kept: unknown };
-    expect(result.removed).toContain(dead);
-    expect(Array.isArray(result.kept)).toBe(true);
+    const scope = newScope();
+    const dead = await labelled(`${hostname()}:${await deadPid()}`, scope);
+    const { stdout } = await run(cli[0], [...cli[1], '--json', ...only(scope)]);
+    const result = JSON.parse(stdout) as { dryRun: boolean; removed: unknown; kept: unknown };
+    expect(result.dryRun).toBe(false);
+    expect(result.removed).toEqual([dead]);
+    expect(result.kept).toEqual([]);
     expect(await containerExists(dead)).toBe(false);
   });
 
   it('prints one line per container and a count for people', async () => {
-    const dead = await labelled(`${hostname()}:${await deadPid()}`);
-    const { stdout } = await run(cli[0], [...cli[1]]);
-    expect(stdout).toContain(`removed ${dead.slice(0, 12)}\n`);
-    expect(stdout).toMatch(/^\d+ removed, \d+ kept\n$/m);
+    const scope = newScope();
+    const owner = `${hostname()}:${await deadPid()}`;
+    const dead = await labelled(owner, scope);
+    const { stdout } = await run(cli[0], [...cli[1], ...only(scope)]);
+    expect(stdout).toBe(`removed ${dead.slice(0, 12)}  ${BASE_IMAGE}  created  owner ${owner}: its owner process is gone\n1 removed, 0 kept\n`);
   });
 
   it('fails with one line on stderr and a non-zero exit code when no engine answers', async () => {

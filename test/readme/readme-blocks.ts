@@ -148,7 +148,8 @@ export function normalizeOutput(text: string): string {
       line
         .replace(/sha256:[0-9a-f]{64}/g, 'sha256:<id>')
         .replace(/\b[0-9a-f]{12}\b/g, '<id>')
-        .replace(/\b\d+(?:\.\d+)? ms\b/g, '<n> ms')
+        // A sandbox's start takes 300 ms or 1.6 s, as the machine is loaded: either is a duration.
+        .replace(/\b\d+(?:\.\d+)? m?s\b/g, '<n> ms')
         .replace(/"durationMs":[\d.]+/g, '"durationMs":<n>')
         .trimEnd(),
     )

@@ -127,7 +127,7 @@ describe('image helper and prune options', () => {
     const build: BuildImageOptions = { tag: 'x:1', dockerfile: 'FROM scratch', buildArgs: { A: '1' }, pull: false };
     void buildImage({}, build);
     void ensureImage({}, 'debian:bookworm', { pull: 'always', onProgress: (event) => expectTypeOf(event.type).toEqualTypeOf<'layer' | 'status'>() });
-    const options: PruneOptions = { all: true, labels: { job: '1' }, signal: AbortSignal.timeout(1) };
+    const options: PruneOptions = { all: true, labels: { job: '1' }, signal: AbortSignal.timeout(1), dryRun: true };
     void prune(options);
   });
 
@@ -142,7 +142,9 @@ describe('image helper and prune options', () => {
     void ensureImage({}, 'x', { pull: 'sometimes' });
     // @ts-expect-error all is a boolean
     void prune({ all: 'no' });
+    // @ts-expect-error dryRun is a boolean
+    void prune({ dryRun: 'yes' });
     // @ts-expect-error unknown option
-    void prune({ dryRun: true });
+    void prune({ force: true });
   });
 });

@@ -15,6 +15,7 @@ import {
   type OutputChunk,
   type PoolStats,
   type PruneResult,
+  type RemoveReason,
   type SessionCloseInfo,
   type TransferResult,
 } from '../../src/index.js';
@@ -104,6 +105,9 @@ describe('other results', () => {
     expectTypeOf(prune()).resolves.toEqualTypeOf<PruneResult>();
     expectTypeOf<PruneResult['kept'][number]['reason']>().toEqualTypeOf<KeepReason>();
     expectTypeOf<KeepReason>().toEqualTypeOf<'owner-alive' | 'other-host' | 'unknown-owner'>();
+    expectTypeOf<PruneResult['leftovers'][number]['reason']>().toEqualTypeOf<RemoveReason>();
+    expectTypeOf<RemoveReason>().toEqualTypeOf<'owner-gone' | 'all'>();
+    expectTypeOf<PruneResult['dryRun']>().toEqualTypeOf<boolean>();
     expectTypeOf(pool.stats).toEqualTypeOf<PoolStats>();
     expectTypeOf(runner.closed).toEqualTypeOf<Promise<SessionCloseInfo>>();
     expectTypeOf(runner.id).toEqualTypeOf<string | undefined>();
