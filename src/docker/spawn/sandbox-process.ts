@@ -168,6 +168,7 @@ export class SandboxProcess implements AsyncDisposable {
    * @throws InvalidArgumentError for an unknown signal name; DockerApiError when the engine refuses the kill.
    * @example
    * ```ts
+   * const server = await runner.spawn('perl server.pl');
    * await server.kill(); // SIGTERM: let it shut down
    * const { signal } = await server.wait(); // 'SIGTERM'
    * ```
