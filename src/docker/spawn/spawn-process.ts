@@ -66,7 +66,8 @@ export async function spawnProcess(context: SpawnContext, command: string, optio
   const ended = new Promise<void>((resolve) => {
     socket.once('end', () => resolve());
     socket.once('close', () => resolve());
-    socket.once('error', () => resolve());
+    // `on`, not `once`: a second error on a dead connection must not go unhandled.
+    socket.on('error', () => resolve());
   });
   const exited = ended.then(async () => {
     output.end();
