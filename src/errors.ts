@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'ERR_ARCHIVE_LIMIT'
   | 'ERR_UNSAFE_ARCHIVE'
   | 'ERR_FILE_TRANSFER'
+  | 'ERR_SPAWN_FAILED'
   | 'ERR_POOL_QUEUE_FULL'
   | 'ERR_POOL_ACQUIRE_TIMEOUT'
   | 'ERR_POOL_ACQUIRE_CANCELED'
@@ -787,6 +788,41 @@ export class FileTransferError extends DockerShellError {
     );
     this.path = path;
     this.detail = detail;
+  }
+}
+
+/**
+ * `runner.spawn()` could not start the process: the engine refused the exec, e.g. its `cwd` does
+ * not exist or its `user` is unknown in the image. Nothing runs. (A command that starts and
+ * fails is not this: its exit code is in `wait()`'s result.)
+ *
+ * @example
+ * ```ts
+ * await runner.spawn('make serve', { cwd: 'no/such/dir' }).catch((error: unknown) => {
+ *   if (error instanceof SpawnFailedError) console.error(error.detail); // ... chdir to cwd ... no such file or directory
+ *   throw error;
+ * });
+ * ```
+ */
+export class SpawnFailedError extends DockerShellError {
+  static override readonly code = 'ERR_SPAWN_FAILED' as const;
+  declare readonly code: 'ERR_SPAWN_FAILED';
+  /** The command that did not start. */
+  readonly command: string;
+  /** Why, in the engine's words. */
+  readonly detail: string;
+  /** The exec's exit code (126 when the engine could not start it); null when unknown. */
+  readonly exitCode: number | null;
+
+  constructor(command: string, detail: string, exitCode: number | null, options?: ErrorOptions) {
+    super(
+      'ERR_SPAWN_FAILED',
+      `Could not spawn \`${describeCommand(command)}\`: ${detail}. Check \`cwd\` (it must exist) and \`user\` (the image must know it).`,
+      options,
+    );
+    this.command = command;
+    this.detail = detail;
+    this.exitCode = exitCode;
   }
 }
 

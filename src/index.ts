@@ -44,6 +44,8 @@ export {
   type TransferRoute,
   type UnsafeEntryPolicy,
 } from './docker/files.js';
+export { SandboxProcess, type SpawnResult } from './docker/spawn/sandbox-process.js';
+export type { SpawnOptions } from './docker/spawn/spawn-options.js';
 export { LABEL_MANAGED, LABEL_OWNER, LABEL_RUNNER } from './docker/labels.js';
 export {
   prune,
@@ -74,6 +76,7 @@ export {
   FileTransferError,
   FileTypeError,
   UnsafeArchiveError,
+  SpawnFailedError,
   type FileSide,
   CommandCanceledError,
   CommandFailedError,

@@ -33,6 +33,9 @@ import { runnerLabels } from './labels.js';
 import { SANDBOX_OPTION_NAMES, resolveSandbox, type ResolvedSandbox, type SandboxOptions } from './sandbox-options.js';
 import { ensureReaper } from './reaper.js';
 import { prepareWorkdir } from './workdir.js';
+import type { SandboxProcess } from './spawn/sandbox-process.js';
+import { SpawnedProcesses } from './spawn/spawned-processes.js';
+import type { SpawnOptions } from './spawn/spawn-options.js';
 
 /**
  * Options of `new DockerRunner()`: the sandbox's confinement (hardened by default) and the runner's
@@ -103,6 +106,7 @@ export class DockerRunner implements AsyncDisposable {
   #socket: Duplex | undefined;
   #session: Session | undefined;
   #output: PassThrough | undefined;
+  readonly #spawned = new SpawnedProcesses();
   readonly #closed: Promise<SessionCloseInfo>;
   #resolveClosed!: (info: SessionCloseInfo) => void;
 
@@ -277,6 +281,32 @@ export class DockerRunner implements AsyncDisposable {
   }
 
   /**
+   * Starts `command` (bash) in the background, beside the session, and resolves with its handle once
+   * it runs: live `stdout` / `stderr`, `stdin`, `wait()`, `kill()`. It starts from the sandbox's
+   * defaults (workdir, HOME, env), not the session's cwd or variables; same user, limits and
+   * sandbox. `run()` keeps answering meanwhile. `stop()` ends every spawned process.
+   * @throws SpawnFailedError (e.g. `cwd` missing), SessionClosedError (the runner was stopped), CommandCanceledError (`signal` already aborted)
+   * @example
+   * const sleeper = await runner.spawn('sleep 60');
+   * console.log(sleeper.pid, runner.processes().length); // e.g. 12 1
+   * await sleeper.kill();
+   */
+  spawn(command: string, options: SpawnOptions = {}): Promise<SandboxProcess> {
+    return this.#spawned.spawn(command, options, async () => {
+      if (this.#stopping) throw this.#stoppedError();
+      const session = await this.#ready();
+      if (session.isClosed) throw new SessionClosedError(session.closeInfo ?? { reason: 'stopped', detail: 'the session has ended' });
+      const container = this.#container as Dockerode.Container;
+      return { docker: this.#docker, container, user: this.#sandbox.user, workdir: this.#sandbox.workdir, maxOutputBytes: this.#options.maxOutputBytes };
+    });
+  }
+
+  /** The processes `spawn()` started that are still running, oldest first. */
+  processes(): SandboxProcess[] {
+    return this.#spawned.list();
+  }
+
+  /**
    * Ends the session gracefully: waits for queued commands, then closes bash's input (the attach
    * connection is half-closed), so bash exits by itself, and removes the container.
    * Use `stop()` to end at once.
@@ -380,6 +410,7 @@ export class DockerRunner implements AsyncDisposable {
 
   async #stop(info: SessionCloseInfo = { reason: 'stopped', detail: 'the runner was stopped' }): Promise<void> {
     this.#keepAlive();
+    this.#spawned.stopAll();
     // Commands end now, even when the engine does not answer (a start under way waits for it).
     // A session that already ended (e.g. given up as unresponsive, which stops the runner) keeps
     // its own reason: `closed` follows the session's.

@@ -56,3 +56,20 @@ describe('examples/image-pipeline.ts', () => {
     }
   }, 300_000);
 });
+
+describe('examples/dev-server.ts', () => {
+  it('starts a server in the background, waits for its ready line, requests it from the session, and stops it', async () => {
+    const before = await labelledContainers();
+    const { stdout } = await run(tsx, ['examples/dev-server.ts'], { cwd: root });
+    const lines = stdout.split('\n');
+    // Ready before any request; each request answered by the server and logged by it.
+    expect(lines.findIndex((line) => line.startsWith('[server] listening on'))).toBeLessThan(lines.findIndex((line) => line.startsWith('[session]')));
+    expect(stdout).toMatch(/^server ready, pid \d+; running: 1$/m);
+    for (const [i, path] of ['', 'about', 'health'].entries()) {
+      expect(lines).toContain(`[session] GET /${path} -> hello from the dev server (request ${i + 1})`);
+      expect(stdout).toContain(`[server] request ${i + 1}: GET /${path} HTTP/1.0`);
+    }
+    expect(lines).toContain('server ended by SIGTERM; running: 0');
+    expect((await labelledContainers()).filter((id) => !before.includes(id))).toEqual([]);
+  }, 120_000);
+});

@@ -1,0 +1,139 @@
+/**
+ * Starting one spawned process: a `docker exec` of its own, beside the session's attach connection,
+ * so neither waits for the other. Resolves once the wrapper has reported its pid.
+ */
+import type { Duplex } from 'node:stream';
+import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type Dockerode from 'dockerode';
+import { SpawnFailedError } from '../../errors.js';
+import { CommandOutput } from '../../session/command-output.js';
+import { dockerError } from '../docker-client.js';
+import { containerPath } from '../files/options.js';
+import { execInContainer } from '../exec.js';
+import { ProcessOutput } from './process-output.js';
+import { SandboxProcess } from './sandbox-process.js';
+import { killArgv, spawnArgv, tagVariable } from './spawn-scripts.js';
+import type { SpawnOptions } from './spawn-options.js';
+
+/** Where and as whom: the runner's container and sandbox defaults. */
+export interface SpawnContext {
+  docker: Dockerode;
+  container: Dockerode.Container;
+  user: string;
+  workdir: string;
+  /** The process's environment tag (see `spawnTag()`). */
+  tag: string;
+  /** The runner's `maxOutputBytes`, when it set one. */
+  maxOutputBytes: number | undefined;
+}
+
+export async function spawnProcess(context: SpawnContext, command: string, options: SpawnOptions): Promise<SandboxProcess> {
+  const startedAt = performance.now();
+  const user = options.user ?? context.user;
+  const env = Object.entries(options.env ?? {}).map(([key, value]) => `${key}=${value}`);
+  const exec = await context.container
+    .exec({
+      Cmd: spawnArgv(command),
+      User: user,
+      // Last, so the tag wins over an `env` that names the variable.
+      Env: [...env, tagVariable(context.tag)],
+      WorkingDir: containerPath(options.cwd ?? '.', context.workdir, 'cwd'),
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+    })
+    .catch((error: unknown) => {
+      throw dockerError(context.docker, `create an exec for \`${command}\``, error);
+    });
+  const socket = (await exec.start({ hijack: true, stdin: true }).catch((error: unknown) => {
+    throw dockerError(context.docker, `start an exec for \`${command}\``, error);
+  })) as Duplex;
+
+  const collector = new CommandOutput({
+    maxOutputBytes: options.maxOutputBytes ?? context.maxOutputBytes,
+    onStdout: options.onStdout,
+    onStderr: options.onStderr,
+  });
+  let reportPid!: (pid: number) => void;
+  const pid = new Promise<number>((resolve) => (reportPid = resolve));
+  const output = new ProcessOutput(
+    socket,
+    (stream, data) => collector.add(stream, data),
+    (value) => reportPid(value),
+  );
+  const ended = new Promise<void>((resolve) => {
+    socket.once('end', () => resolve());
+    socket.once('close', () => resolve());
+    // `on`, not `once`: a second error on a dead connection must not go unhandled.
+    socket.on('error', () => resolve());
+  });
+  const exited = ended.then(async () => {
+    output.end();
+    socket.destroy();
+    return exitStatus(exec);
+  });
+
+  const started = await Promise.race([pid, exited.then(() => undefined)]);
+  if (started === undefined) {
+    const exitCode = await exited;
+    const detail = collector.collect().output.trim() || 'the exec ended before the command started';
+    throw new SpawnFailedError(command, detail, exitCode);
+  }
+  const process = new SandboxProcess({
+    command,
+    pid: started,
+    stdout: output.stdout,
+    stderr: output.stderr,
+    stdin: stdinOf(socket),
+    startedAt,
+    exited,
+    collect: () => collector.collect(),
+    killTree: async (signal) => {
+      await execInContainer(context.container, killArgv(context.tag, signal, started), user).catch((error: unknown) => {
+        throw dockerError(context.docker, `signal the process tree of \`${command}\``, error);
+      });
+    },
+    destroy: () => socket.destroy(),
+    timeoutMs: options.timeoutMs,
+    signal: options.signal,
+    flowing: options.onStdout !== undefined || options.onStderr !== undefined,
+  });
+  feedStdin(process.stdin, options.stdin);
+  return process;
+}
+
+/** The exec's exit status. The stream can end a moment before the engine has recorded it. */
+async function exitStatus(exec: Dockerode.Exec): Promise<number | null> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const info = await exec.inspect().catch(() => undefined);
+    if (!info) return null;
+    if (!info.Running) return info.ExitCode ?? null;
+    await sleep(10);
+  }
+  return null;
+}
+
+/**
+ * The process's stdin over the connection's write side; `end()` half-closes it, so the process
+ * reads end-of-file. Once the connection is gone, writes are dropped: the process cannot read them.
+ */
+function stdinOf(socket: Duplex): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      if (socket.destroyed || socket.writableEnded) callback();
+      else socket.write(chunk, () => callback());
+    },
+    final(callback) {
+      if (!socket.destroyed && !socket.writableEnded) socket.end();
+      callback();
+    },
+  });
+}
+
+function feedStdin(stdin: Writable, input: SpawnOptions['stdin']): void {
+  if (input === undefined) return;
+  if (typeof input === 'string' || input instanceof Uint8Array) stdin.end(input);
+  else input.pipe(stdin);
+}
