@@ -66,7 +66,8 @@ const LOOP = [
   'LINENO=0;',
   'if [[ -z ${__ds_sf+x} ]]; then __ds_t=$__ds_tg \\eval "$__ds_pre$__ds_c$__ds_post" </dev/null;',
   'else __ds_t=$__ds_tg \\eval "$__ds_pre$__ds_c$__ds_post" < <(builtin printf -- "$__ds_sf"); fi;',
-  'done; { \\__ds_fin; } >/dev/null 2>&1 </dev/null; done; { \\__ds_fin top; } >/dev/null 2>&1 </dev/null',
+  'done; { \\__ds_fin; [[ -z $__ds_clr ]] || builtin trap - $__ds_clr; } >/dev/null 2>&1; done;',
+  '{ \\__ds_fin top; } >/dev/null 2>&1',
 ].join(' ');
 
 /** Per-command options that the frame carries. */

@@ -45,8 +45,10 @@ __ds_recv() {
 
 __ds_pre='\__ds_enter && { '
 # After the command: capture its status without running a command (a redirection of a group
-# whose body only defines a function: no DEBUG trap, no trace), then report it.
-__ds_post=$'\n\n{ __ds_nop() { :; }; } >&$(( __ds_s=$?, __ds_o ))\n}; { \\__ds_done; } >/dev/null 2>&1 </dev/null'
+# whose body only defines a function: no DEBUG trap, no trace), then report it. A function cannot
+# remove a DEBUG or ERR trap (bash puts back on return what it found on entry): __ds_done names
+# them in __ds_clr, and they are removed here, at the top level.
+__ds_post=$'\n\n{ __ds_nop() { :; }; } >&$(( __ds_s=$?, __ds_o ))\n}; { \\__ds_done; [[ -z $__ds_clr ]] || builtin trap - $__ds_clr; } >/dev/null 2>&1'
 
 __ds_enter() {
   [[ -z $__ds_v ]] || builtin printf '%s\n' "$__ds_c" >&2
@@ -85,6 +87,9 @@ __ds_done() {
     [[ -z $__ds_on ]] || builtin shopt -s $__ds_on
     [[ -z $__ds_off ]] || builtin shopt -u $__ds_off
   fi
+  # A command may have disabled a builtin the runtime calls (`enable -n echo`).
+  builtin enable echo printf read eval set trap shopt cd unset export declare local return exec
+  __ds_clr=$__ds_tclr __ds_tclr=
   [[ -z $__ds_in ]] || __ds_stash
   if [[ -n ${__ds_cwd0+x} ]]; then
     CDPATH= builtin cd -- "$__ds_cwd0"
@@ -107,8 +112,8 @@ __ds_stash() {
   builtin set +xvTEeun
   __ds_fl=${__ds_f//[^xTEeua]/}
   if [[ $__ds_f == *v* ]]; then __ds_v=1; else __ds_v=; fi
-  [[ -z ${__ds_tdbg+x} ]] || builtin trap - DEBUG
-  [[ -z ${__ds_terr+x} ]] || builtin trap - ERR
+  [[ -z ${__ds_tdbg+x} ]] || __ds_clr+=' DEBUG'
+  [[ -z ${__ds_terr+x} ]] || __ds_clr+=' ERR'
   [[ -z ${__ds_env+x} ]] || __ds_env_back
 }
 
@@ -164,16 +169,18 @@ exit() {
 # and listings show it), SIGUSR2 is reserved, and the DEBUG and ERR traps are noted.
 trap() {
   { __ds_tx=$-; builtin set +x; } 2>/dev/null
-  builtin local __ds_p= __ds_r=0 __ds_a __ds_op=set __ds_g __ds_u __ds_pass
+  builtin local __ds_p= __ds_r=0 __ds_a __ds_op=set __ds_g __ds_u __ds_dbg= __ds_pass
   __ds_pass=()
-  while [[ $# -gt 0 && $1 == -?* ]]; do
+  while [[ $# -gt 0 && $1 == -?* && -z $__ds_p ]]; do
     case $1 in
       --) shift; break ;;
-      -p) __ds_p=1; shift ;;
-      *) builtin trap "$@"; __ds_r=$?; [[ $__ds_tx != *x* ]] || builtin set -x; builtin return $__ds_r ;;
+      -p) __ds_p=list; shift ;;
+      *) __ds_p=other ;;
     esac
   done
-  if [[ -n $__ds_p || $# -eq 0 ]]; then
+  if [[ $__ds_p == other ]]; then
+    builtin trap "$@" || __ds_r=$?
+  elif [[ -n $__ds_p || $# -eq 0 ]]; then
     if [[ -n ${__ds_uexit+x} ]]; then builtin trap -- "$__ds_uexit" EXIT; else builtin trap - EXIT; fi
     builtin trap -p "$@" || __ds_r=$?
     builtin trap '\__ds_onexit' EXIT
@@ -188,17 +195,24 @@ trap() {
           builtin printf 'docker-shell: trap: SIGUSR2 is reserved (docker-shell stops timed-out commands with it)\n' >&2
           __ds_r=1
           ;;
-        DEBUG) if [[ $__ds_op == revert ]]; then builtin unset -v __ds_tdbg; else __ds_tdbg=$__ds_a; fi; __ds_pass+=("$__ds_g") ;;
-        ERR) if [[ $__ds_op == revert ]]; then builtin unset -v __ds_terr; else __ds_terr=$__ds_a; fi; __ds_pass+=("$__ds_g") ;;
+        DEBUG) __ds_dbg=$__ds_op ;;
+        ERR) if [[ $__ds_op == revert ]]; then builtin unset -v __ds_terr; __ds_tclr+=' ERR'; else __ds_terr=$__ds_a; fi; __ds_pass+=("$__ds_g") ;;
         *) __ds_pass+=("$__ds_g") ;;
       esac
     done
     if ((${#__ds_pass[@]})); then
       if [[ $__ds_op == revert ]]; then builtin trap - "${__ds_pass[@]}" || __ds_r=$?; else builtin trap -- "$__ds_a" "${__ds_pass[@]}" || __ds_r=$?; fi
     fi
+    # Removed for good when the command ends (see __ds_post): a function cannot remove them.
+    if [[ $__ds_dbg == revert ]]; then builtin unset -v __ds_tdbg; __ds_tclr+=' DEBUG'; elif [[ -n $__ds_dbg ]]; then __ds_tdbg=$__ds_a; fi
   fi
-  [[ $__ds_tx != *x* ]] || builtin set -x
-  builtin return $__ds_r
+  # A DEBUG trap set in this function would fire on every command after it here: it is set last,
+  # in a group whose output is discarded, and that group gives the status.
+  {
+    [[ $__ds_tx != *x* ]] || builtin set -x
+    [[ $__ds_dbg != set ]] || builtin trap -- "$__ds_tdbg" DEBUG
+    ((__ds_r == 0))
+  } >/dev/null 2>&1
 }
 
 __ds_onexit() {
@@ -220,14 +234,18 @@ __ds_onexit() {
 __ds_restart() {
   __ds_h=
   builtin unset -v POSIXLY_CORRECT __ds_t 2>/dev/null
-  builtin exec {__ds_r}<<<"$(__ds_state)"
-  BASH_ENV=/dev/fd/$__ds_r builtin exec -a bash "$BASH" --noprofile --norc <&$__ds_i >&$__ds_o 2>&$__ds_e
+  # Short of file descriptors (a command's `ulimit -n`), this bash carries on as it is.
+  __ds_st=$(__ds_state) && [[ $__ds_st == *__ds_setup* ]] || builtin return 1
+  builtin exec {__ds_r}<<<"$__ds_st" || builtin return 1
+  __ds_st=
+  BASH_ENV=/dev/fd/$__ds_r builtin exec -a bash "$BASH" --noprofile --norc <&$__ds_i >&$__ds_o 2>&$__ds_e {__ds_i}<&- {__ds_o}>&- {__ds_e}>&-
 }
 
 # The shell's state as a script that gives it to a new bash (the EXIT trap's, and snapshots').
 __ds_state() {
   builtin local IFS=$' \t\n' __ds_v __ds_j
-  builtin printf '%s\n' '{ builtin unset -v BASH_ENV'
+  # The new bash has read this script whole: close the pipe it came on.
+  builtin printf '%s\n' '{ builtin eval "builtin exec ${BASH_ENV#/dev/fd/}<&-"; builtin unset -v BASH_ENV'
   builtin trap -p
   builtin declare -f
   for __ds_v in $(builtin compgen -v); do
@@ -262,4 +280,4 @@ __ds_oom() {
   builtin return $s
 }
 
-__ds_fl= __ds_v= __ds_s=0 __ds_id= __ds_top= __ds_in= __ds_h= __ds_ex= __ds_bo1=
+__ds_fl= __ds_v= __ds_s=0 __ds_id= __ds_top= __ds_in= __ds_h= __ds_ex= __ds_bo1= __ds_clr= __ds_tclr=
