@@ -70,7 +70,8 @@ const DOCKER_SHM_BYTES = 64 * 1024 ** 2;
 export const WRITABLE_PLACES = ['/tmp', '/var/tmp', '/run/lock'] as const;
 
 function writablePlaces(sandbox: ResolvedSandbox): Record<string, string> {
-  const base = `rw,nosuid,nodev,size=${sandbox.diskBytes}`;
+  // `exec`: Docker's tmpfs default is noexec, which would stop `./configure` or a built binary.
+  const base = `rw,exec,nosuid,nodev,size=${sandbox.diskBytes}`;
   const owner = sandbox.owner ? `,uid=${sandbox.owner.uid},gid=${sandbox.owner.gid}` : '';
   const places: Record<string, string> = Object.fromEntries(WRITABLE_PLACES.map((place) => [place, `${base},mode=1777`]));
   places[sandbox.workdir] = `${base},mode=0755${owner}`;

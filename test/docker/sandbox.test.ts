@@ -32,7 +32,7 @@ describe('defaults', () => {
       Init: true,
       LogConfig: { Type: 'none' },
     });
-    const place = `rw,nosuid,nodev,size=${512 * 1024 ** 2}`;
+    const place = `rw,exec,nosuid,nodev,size=${512 * 1024 ** 2}`;
     expect(host.Tmpfs).toEqual({
       '/tmp': `${place},mode=1777`,
       '/var/tmp': `${place},mode=1777`,
@@ -63,8 +63,15 @@ describe('defaults', () => {
   });
 
   it('can write nowhere on the root but the tmpfs places, 512 MiB each', async () => {
-    const { stdout } = await runner.run('find / -xdev -writable 2>/dev/null | sort; df -k --output=target,size /tmp /var/tmp /run/lock ~ /dev/shm | tail -n +2');
-    expect(stdout.split('\n').filter(Boolean).map((line) => line.trim().split(/\s+/).join(' '))).toEqual([
+    const { stdout } = await runner.run(
+      'find / -xdev -writable 2>/dev/null | sort; df -k --output=target,size /tmp /var/tmp /run/lock ~ /dev/shm | tail -n +2',
+    );
+    expect(
+      stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.trim().split(/\s+/).join(' ')),
+    ).toEqual([
       '/home/sandbox',
       '/run/lock',
       '/tmp',
@@ -76,6 +83,8 @@ describe('defaults', () => {
       `/home/sandbox ${512 * 1024}`,
       `/dev/shm ${64 * 1024}`,
     ]);
+    // Programs written there run (Docker's tmpfs default is noexec).
+    expect((await runner.run('cp /bin/echo /tmp/e && /tmp/e ran && cp /bin/echo ~/e && ~/e ran')).stdout).toBe('ran\nran\n');
   });
 });
 
