@@ -185,6 +185,11 @@ export type CloseReason =
    * (bash itself was busy, e.g. `while :; do :; done`): the session was given up.
    */
   | 'unresponsive'
+  /**
+   * The sandbox wrote more than its `disk` bound to a writable root (the engine has no quota for
+   * it, so a watchdog measured it): the container was removed, and the host's disk got it all back.
+   */
+  | 'disk-limit'
   /** The owner called `stop()` / `close()`. */
   | 'stopped';
 

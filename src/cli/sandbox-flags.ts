@@ -20,6 +20,7 @@ export interface SandboxFlags {
   pids?: number;
   openFiles?: number;
   readOnly?: boolean;
+  disk?: number;
   runtime?: string;
   capAdd?: string[];
   timeout: number;
@@ -45,7 +46,9 @@ export function addSandboxFlags(command: Command, defaults: { timeout: string; t
     .option('--cpus <n>', `CPU quota, fractions allowed (default: ${SANDBOX_DEFAULTS.cpus})`, parsePositiveNumber)
     .option('--pids <n>', `most processes and threads (default: ${SANDBOX_DEFAULTS.pids})`, parsePositiveInteger)
     .option('--open-files <n>', `ulimit -n (default: ${SANDBOX_DEFAULTS.openFiles})`, parsePositiveInteger)
-    .option('--read-only', 'read-only root, with tmpfs /tmp and workdir')
+    .option('--read-only', 'read-only root, with tmpfs /tmp, /var/tmp, /run/lock and workdir (default, but for root)')
+    .option('--no-read-only', 'writable root (default for root), its layer bounded by --disk')
+    .option('--disk <size>', `most each writable place (or a writable root) holds, e.g. 256m, 2g (default: ${SANDBOX_DEFAULTS.disk})`, parseSize)
     .option('--runtime <name>', "Docker runtime, e.g. 'runsc' for gVisor (default: the engine's)")
     .option('--cap-add <capability>', 'give a capability back, e.g. CHOWN (repeatable; all are dropped)', collect(String))
     .addOption(new Option('-t, --timeout <duration>', defaults.timeoutHelp).default(parseDuration(defaults.timeout), defaults.timeout).argParser(parseDuration))
@@ -73,7 +76,8 @@ export function runnerOptions(flags: SandboxFlags): DockerRunnerOptions {
   if (flags.cpus !== undefined) options.cpus = flags.cpus;
   if (flags.pids !== undefined) options.pids = flags.pids;
   if (flags.openFiles !== undefined) options.openFiles = flags.openFiles;
-  if (flags.readOnly) options.readOnly = true;
+  if (flags.readOnly !== undefined) options.readOnly = flags.readOnly;
+  if (flags.disk !== undefined) options.disk = flags.disk;
   if (flags.runtime !== undefined) options.runtime = flags.runtime;
   if (flags.capAdd) options.capAdd = flags.capAdd;
   if (flags.maxOutput !== undefined) options.maxOutputBytes = flags.maxOutput;

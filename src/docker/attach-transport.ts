@@ -92,7 +92,13 @@ function lostConnection(connectionError: Error | undefined, why: string): Sessio
 export function describeState(state: Dockerode.ContainerInspectInfo['State']): SessionCloseInfo {
   const exitCode = state.ExitCode;
   if (state.OOMKilled) {
-    return { reason: 'shell-killed', detail: 'the container ran out of memory and was killed (OOMKilled)', exitCode, signal: 'SIGKILL' };
+    return {
+      reason: 'shell-killed',
+      detail:
+        'the container ran out of memory and was killed (OOMKilled): raise `memory`; files in its tmpfs places (/tmp, the workdir...) count against it too',
+      exitCode,
+      signal: 'SIGKILL',
+    };
   }
   if (state.Running) return { reason: 'transport-error', detail: 'the connection to the shell closed while the container still runs' };
   if (exitCode > 128 && exitCode < 160) {

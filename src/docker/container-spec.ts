@@ -42,9 +42,10 @@ export function containerSpec({ image, sandbox, labels }: ContainerSpecInput): D
       MemorySwap: sandbox.memoryBytes,
       NanoCpus: Math.round(sandbox.cpus * 1e9),
       PidsLimit: pidsLimit(sandbox),
-      Ulimits: [{ Name: 'nofile', Soft: sandbox.openFiles, Hard: sandbox.openFiles }],
+      Ulimits: ulimits(sandbox),
       ReadonlyRootfs: sandbox.readOnly,
-      Tmpfs: sandbox.readOnly ? readOnlyTmpfs(sandbox) : {},
+      Tmpfs: sandbox.readOnly ? writablePlaces(sandbox) : {},
+      ShmSize: Math.min(sandbox.diskBytes, DOCKER_SHM_BYTES),
       Binds: sandbox.mounts.map((m) => `${m.source}:${m.target}:${m.readOnly ? 'ro' : 'rw'}`),
       ...(sandbox.runtime ? { Runtime: sandbox.runtime } : {}),
     },
@@ -59,9 +60,31 @@ function pidsLimit(sandbox: ResolvedSandbox): number {
   return sandbox.runtime === 'runsc' ? 64 + 10 * sandbox.pids : sandbox.pids;
 }
 
-/** With a read-only root, /tmp and the workdir are memory-backed, bounded by the memory limit. */
-function readOnlyTmpfs(sandbox: ResolvedSandbox): Record<string, string> {
-  const base = `rw,nosuid,nodev,size=${sandbox.memoryBytes}`;
+/** Docker's own size of /dev/shm, which `disk` only ever lowers. */
+const DOCKER_SHM_BYTES = 64 * 1024 ** 2;
+
+/**
+ * The places a read-only root leaves writable (those Debian makes world-writable, and the workdir),
+ * each a tmpfs of `disk` bytes: the kernel answers ENOSPC past it, and nothing reaches the host's disk.
+ */
+export const WRITABLE_PLACES = ['/tmp', '/var/tmp', '/run/lock'] as const;
+
+function writablePlaces(sandbox: ResolvedSandbox): Record<string, string> {
+  // `exec`: Docker's tmpfs default is noexec, which would stop `./configure` or a built binary.
+  const base = `rw,exec,nosuid,nodev,size=${sandbox.diskBytes}`;
   const owner = sandbox.owner ? `,uid=${sandbox.owner.uid},gid=${sandbox.owner.gid}` : '';
-  return { '/tmp': `${base},mode=1777`, [sandbox.workdir]: `${base},mode=0755${owner}` };
+  const places: Record<string, string> = Object.fromEntries(WRITABLE_PLACES.map((place) => [place, `${base},mode=1777`]));
+  places[sandbox.workdir] = `${base},mode=0755${owner}`;
+  return places;
+}
+
+/**
+ * With a writable root, no file grows past `disk` either: Docker's /etc/hosts, /etc/hostname and
+ * /etc/resolv.conf are host files outside the writable layer (and outside its quota or watchdog),
+ * writable by root. Without CAP_SYS_RESOURCE the hard limit cannot be raised.
+ */
+function ulimits(sandbox: ResolvedSandbox): Array<{ Name: string; Soft: number; Hard: number }> {
+  const limits = [{ Name: 'nofile', Soft: sandbox.openFiles, Hard: sandbox.openFiles }];
+  if (!sandbox.readOnly) limits.push({ Name: 'fsize', Soft: sandbox.diskBytes, Hard: sandbox.diskBytes });
+  return limits;
 }

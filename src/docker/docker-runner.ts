@@ -29,6 +29,8 @@ import {
 import { GET_DIRECTORY_OPTION_NAMES, GET_FILE_OPTION_NAMES, PUT_OPTION_NAMES, checkTransferOptions, containerPath, hostPath } from './files/options.js';
 import { BASE_IMAGE, ensureImage, type PullPolicy } from './images.js';
 import { PULL_POLICIES } from './images/ensure-image.js';
+import { diskLimitDetail, watchLayer } from './disk/layer-watchdog.js';
+import { createWithQuota } from './disk/storage-quota.js';
 import { runnerLabels } from './labels.js';
 import { SANDBOX_OPTION_NAMES, resolveSandbox, type ResolvedSandbox, type SandboxOptions } from './sandbox-options.js';
 import { ensureReaper } from './reaper.js';
@@ -107,6 +109,7 @@ export class DockerRunner implements AsyncDisposable {
   #session: Session | undefined;
   #output: PassThrough | undefined;
   readonly #spawned = new SpawnedProcesses();
+  #stopWatching: (() => void) | undefined;
   readonly #closed: Promise<SessionCloseInfo>;
   #resolveClosed!: (info: SessionCloseInfo) => void;
 
@@ -366,9 +369,10 @@ export class DockerRunner implements AsyncDisposable {
     await ensureImage(this.#docker, image, { pull: this.#options.pull });
     try {
       const spec = containerSpec({ image, sandbox: this.#sandbox, labels: runnerLabels(this.#runnerId, this.#options.labels) });
-      this.#container = await this.#docker.createContainer(spec).catch((error: unknown) => {
+      const { container, hasQuota } = await createWithQuota(this.#docker, spec, this.#sandbox.diskBytes).catch((error: unknown) => {
         throw dockerError(this.#docker, `create a container from ${image}`, error);
       });
+      this.#container = container;
       log('created container %s from %s', this.#container.id, image);
       await prepareWorkdir(this.#container, this.#sandbox).catch((error: unknown) => {
         throw dockerError(this.#docker, `make the working directory ${this.#sandbox.workdir}`, error);
@@ -388,8 +392,10 @@ export class DockerRunner implements AsyncDisposable {
         throw error instanceof SessionClosedError ? new StartFailedError(image, error.detail, error) : error;
       });
       if (this.#output) this.#session.output.pipe(this.#output);
+      if (!this.#sandbox.readOnly && !hasQuota) this.#watchDisk(container);
       const id = this.#container.id;
       void this.#session.closed.then((info) => {
+        this.#stopWatching?.();
         log('session of container %s closed: %s (%s)', id, info.reason, info.detail);
         this.#resolveClosed(info);
       });
@@ -408,9 +414,23 @@ export class DockerRunner implements AsyncDisposable {
     };
   }
 
+  /** A writable root without the engine's quota: past `disk`, the sandbox ends (and its layer goes with it). */
+  #watchDisk(container: Dockerode.Container): void {
+    const limitBytes = this.#sandbox.diskBytes;
+    this.#stopWatching = watchLayer(container, {
+      limitBytes,
+      onExceeded: (sizeBytes) => {
+        log('container %s wrote %d bytes to its layer, past %d', container.id, sizeBytes, limitBytes);
+        this.#stopping ??= this.#stop({ reason: 'disk-limit', detail: diskLimitDetail(sizeBytes, limitBytes) });
+        void this.#stopping.catch(() => {});
+      },
+    });
+  }
+
   async #stop(info: SessionCloseInfo = { reason: 'stopped', detail: 'the runner was stopped' }): Promise<void> {
     this.#keepAlive();
     this.#spawned.stopAll();
+    this.#stopWatching?.();
     // Commands end now, even when the engine does not answer (a start under way waits for it).
     // A session that already ended (e.g. given up as unresponsive, which stops the runner) keeps
     // its own reason: `closed` follows the session's.

@@ -46,8 +46,22 @@ export interface SandboxOptions {
   pids?: number;
   /** Maximum open files per process (`ulimit -n`). Default: 1024. */
   openFiles?: number;
-  /** Read-only root filesystem, with tmpfs `/tmp` and workdir (their sizes count against `memory`). Default: false. */
+  /**
+   * Read-only root filesystem; the workdir, `/tmp`, `/var/tmp` and `/run/lock` are then tmpfs of
+   * `disk` bytes each (what they hold counts against `memory`). Default: true, but false for `user: 'root'`
+   * (a writable root, bounded by `disk` as a whole, is what `apt-get install` needs).
+   */
   readOnly?: boolean;
+  /**
+   * The most the sandbox can write, in bytes or with a unit (`'256m'`, `'2g'`). With a read-only root,
+   * each writable place (workdir, `/tmp`, `/var/tmp`, `/run/lock`) holds at most this much (writes
+   * past it fail with ENOSPC, "No space left on device"); they are memory-backed, so together they
+   * also count against `memory`. With a writable root, the container's writable layer holds at most
+   * this much (the engine's quota where its storage supports one, else a watchdog ends the session
+   * with `SessionClosedError` reason `'disk-limit'`) and no file grows past it (`ulimit -f`).
+   * `/dev/shm` holds 64 MiB, or `disk` if smaller. Default: `'512m'`.
+   */
+  disk?: number | string;
   /** Docker runtime, e.g. `'runsc'` for gVisor (it must be registered with the engine). Default: the engine's. */
   runtime?: string;
   /** Capabilities to give back (all are dropped), e.g. `['CHOWN', 'SETUID', 'SETGID']` for apt as root. Default: none. */
@@ -71,6 +85,7 @@ export interface ResolvedSandbox {
   pids: number;
   openFiles: number;
   readOnly: boolean;
+  diskBytes: number;
   runtime: string | undefined;
   capAdd: string[];
   allowPrivilegeEscalation: boolean;
@@ -86,7 +101,7 @@ export const APT_CAPABILITIES: readonly string[] = Object.freeze(['CHOWN', 'DAC_
 
 /**
  * The sandbox's defaults for the options that have a value by default (the others default to
- * off: no network, no capabilities, no mounts, writable root, no privilege escalation).
+ * off: no network, no capabilities, no mounts, no privilege escalation; the root is read-only unless `user` is root).
  *
  * @example
  * ```ts
@@ -106,6 +121,8 @@ export const SANDBOX_DEFAULTS = {
   pids: 256,
   /** Most open files per process. */
   openFiles: 1024,
+  /** Most bytes each writable place (or a writable root's layer) holds; below `memory`, so a full place is ENOSPC, not the OOM killer. */
+  disk: '512m',
 } as const;
 
 const SANDBOX_KEYS = [
@@ -118,6 +135,7 @@ const SANDBOX_KEYS = [
   'pids',
   'openFiles',
   'readOnly',
+  'disk',
   'runtime',
   'capAdd',
   'allowPrivilegeEscalation',
@@ -140,7 +158,9 @@ export function resolveSandbox(options: SandboxOptions): ResolvedSandbox {
     cpus: positiveNumber(options.cpus ?? SANDBOX_DEFAULTS.cpus, 'cpus', false),
     pids: positiveNumber(options.pids ?? SANDBOX_DEFAULTS.pids, 'pids', true),
     openFiles: positiveNumber(options.openFiles ?? SANDBOX_DEFAULTS.openFiles, 'openFiles', true),
-    readOnly: optionalBoolean(options.readOnly, 'readOnly') ?? false,
+    // A non-root user can write nowhere else in an image like ours; root needs a writable root for apt.
+    readOnly: optionalBoolean(options.readOnly, 'readOnly') ?? !isRootUser(user),
+    diskBytes: parseBytes(options.disk ?? SANDBOX_DEFAULTS.disk, 'disk'),
     runtime: optionalString(options.runtime, 'runtime'),
     capAdd: stringArray(options.capAdd, 'capAdd'),
     allowPrivilegeEscalation: optionalBoolean(options.allowPrivilegeEscalation, 'allowPrivilegeEscalation') ?? false,
@@ -187,6 +207,11 @@ function numericOwner(user: string): { uid: number; gid: number } | undefined {
   if (!match) return undefined;
   const uid = Number(match[1]);
   return uid === 0 ? undefined : { uid, gid: Number(match[2] ?? match[1]) };
+}
+
+/** `root`, `0`, or either with a group. */
+export function isRootUser(user: string): boolean {
+  return /^(?:0|root)(?::.*)?$/.test(user);
 }
 
 // The engine's socket in the sandbox would let any command start a privileged container.

@@ -310,6 +310,22 @@ describe('options take effect inside the container', () => {
     expect(records[2]?.stdout).toBe('ok\n');
     expect(code).toBe(1);
   });
+  it('--disk sizes the writable places; --no-read-only gives a writable root, its files bounded by --disk', async () => {
+    const readOnly = await cli([
+      'run',
+      '--json',
+      ...label(),
+      '--disk',
+      '16m',
+      '--',
+      "df -k --output=size /tmp ~ | tail -n +2 | tr -d ' '; grep -c ' / [^ ]* ro,' /proc/mounts",
+    ]);
+    expect(readOnly.code).toBe(0);
+    expect((JSON.parse(lines(readOnly.stdout)[0] ?? '{}') as { stdout: string }).stdout).toBe('16384\n16384\n1\n');
+    const writable = await cli(['run', '--json', ...label(), '--no-read-only', '--disk', '16m', '--', "ulimit -f; grep -c ' / [^ ]* rw,' /proc/mounts"]);
+    expect(writable.code).toBe(0);
+    expect((JSON.parse(lines(writable.stdout)[0] ?? '{}') as { stdout: string }).stdout).toBe('16384\n1\n');
+  });
 });
 
 describe('more options inside the container', () => {

@@ -331,12 +331,15 @@ function tarHeader(name: string, size: number): Buffer {
 /** The options DockerRunner passes for its default sandbox. */
 const SANDBOX: PutOptions = { workdir: '/home/sandbox', user: '65534:65534', owner: { uid: 65534, gid: 65534 } };
 
-describe('against the engine: the default sandbox (nobody, writable root)', () => {
+describe('against the engine: nobody with a writable root (readOnly: false)', () => {
   let runner: DockerRunner;
   let container: ReturnType<typeof docker.getContainer>;
   const options = SANDBOX;
   beforeAll(async () => {
-    runner = await DockerRunner.start();
+    // A writable root: the workdir is on the container's layer, where the archive API works too.
+    // `disk` above the sparse 10 GiB files below, all of them: ulimit -f bounds each, and the layer's
+    // watchdog reads Docker's SizeRw, which counts their apparent size.
+    runner = await DockerRunner.start({ readOnly: false, disk: '64g' });
     container = docker.getContainer(runner.id as string);
   });
   afterAll(async () => {
@@ -576,8 +579,8 @@ describe('against the engine: the default sandbox (nobody, writable root)', () =
 });
 
 describe('against the engine: read-only root', () => {
-  it('as nobody: the root refuses, the tmpfs workdir and /tmp work both ways', async () => {
-    await using runner = await DockerRunner.start({ readOnly: true });
+  it('as nobody (the default sandbox): the root refuses, the tmpfs workdir and /tmp work both ways', async () => {
+    await using runner = await DockerRunner.start();
     const container = docker.getContainer(runner.id as string);
     const options = SANDBOX;
     const error = await putFile(container, '/etc/x', Buffer.from('x'), options).catch((e: unknown) => e);

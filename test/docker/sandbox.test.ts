@@ -27,9 +27,17 @@ describe('defaults', () => {
       MemorySwap: 1024 ** 3,
       NanoCpus: 1e9,
       PidsLimit: 256,
-      ReadonlyRootfs: false,
+      ReadonlyRootfs: true,
+      ShmSize: 64 * 1024 ** 2,
       Init: true,
       LogConfig: { Type: 'none' },
+    });
+    const place = `rw,exec,nosuid,nodev,size=${512 * 1024 ** 2}`;
+    expect(host.Tmpfs).toEqual({
+      '/tmp': `${place},mode=1777`,
+      '/var/tmp': `${place},mode=1777`,
+      '/run/lock': `${place},mode=1777`,
+      '/home/sandbox': `${place},mode=0755,uid=65534,gid=65534`,
     });
     expect(host.Ulimits).toEqual([{ Name: 'nofile', Soft: 1024, Hard: 1024 }]);
     expect(host.Binds ?? []).toEqual([]);
@@ -49,17 +57,55 @@ describe('defaults', () => {
     expect(stdout).toBe('lo\nrefused\n');
   });
 
-  it('cannot write outside its home and /tmp, nor become root', async () => {
+  it('cannot write outside its home and the tmp directories, nor become root', async () => {
     const result = await runner.run('touch /etc/x 2>&1; touch /tmp/ok && echo tmp-ok; su -c id root </dev/null 2>&1 | head -1; id -u');
-    expect(result.stdout).toMatch(/^touch: cannot touch '\/etc\/x': Permission denied\ntmp-ok\n.+\n65534\n$/);
+    expect(result.stdout).toMatch(/^touch: cannot touch '\/etc\/x': Read-only file system\ntmp-ok\n.+\n65534\n$/);
+  });
+
+  it('can write nowhere on the root but the tmpfs places, 512 MiB each', async () => {
+    const { stdout } = await runner.run(
+      'find / -xdev -writable 2>/dev/null | sort; df -k --output=target,size /tmp /var/tmp /run/lock ~ /dev/shm | tail -n +2',
+    );
+    expect(
+      stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.trim().split(/\s+/).join(' ')),
+    ).toEqual([
+      '/home/sandbox',
+      '/run/lock',
+      '/tmp',
+      '/var/lock', // Debian's link to /run/lock
+      '/var/tmp',
+      `/tmp ${512 * 1024}`,
+      `/var/tmp ${512 * 1024}`,
+      `/run/lock ${512 * 1024}`,
+      `/home/sandbox ${512 * 1024}`,
+      `/dev/shm ${64 * 1024}`,
+    ]);
+    // Programs written there run (Docker's tmpfs default is noexec).
+    expect((await runner.run('cp /bin/echo /tmp/e && /tmp/e ran && cp /bin/echo ~/e && ~/e ran')).stdout).toBe('ran\nran\n');
   });
 });
 
 describe('loosening', () => {
-  it('readOnly: the root is read-only, /tmp and the workdir are writable tmpfs owned by the user', async () => {
-    await using runner = await DockerRunner.start({ readOnly: true });
-    const { stdout } = await runner.run('touch /etc/x 2>&1 | grep -o "Read-only file system"; touch /tmp/a ~/b && echo ok; stat -c "%U %a" ~');
-    expect(stdout).toBe('Read-only file system\nok\nnobody 755\n');
+  it('readOnly: false: the root is writable (the user may write only its home and the tmp directories), no file grows past disk', async () => {
+    await using runner = await DockerRunner.start({ readOnly: false, disk: '64m' });
+    const { HostConfig: host } = await docker.getContainer(runner.id as string).inspect();
+    expect(host).toMatchObject({ ReadonlyRootfs: false, ShmSize: 64 * 1024 ** 2 });
+    expect(host.Tmpfs ?? {}).toEqual({});
+    const { stdout } = await runner.run('touch /etc/x 2>&1 | grep -o "Permission denied"; touch /tmp/a ~/b && echo ok; stat -c "%U %a" ~; ulimit -f');
+    // bash's ulimit -f counts 1024-byte blocks.
+    expect(stdout).toBe(`Permission denied\nok\nnobody 755\n${64 * 1024}\n`);
+  });
+
+  it('user root: a writable root by default; disk sizes the tmpfs places of a read-only one and /dev/shm', async () => {
+    await using root = await DockerRunner.start({ user: 'root', workdir: '/root' });
+    expect((await docker.getContainer(root.id as string).inspect()).HostConfig.ReadonlyRootfs).toBe(false);
+    expect((await root.run('touch /etc/x && echo written')).stdout).toBe('written\n');
+    await using small = await DockerRunner.start({ disk: '16m' });
+    const { stdout } = await small.run('df -k --output=size /tmp /var/tmp /run/lock ~ /dev/shm | tail -n +2 | tr -d " "');
+    expect(stdout).toBe(`${16 * 1024}\n`.repeat(5));
   });
 
   it('limits follow the options', async () => {
@@ -85,6 +131,8 @@ describe('options are checked where they enter', () => {
     [{ pids: 1.5 }, /`pids` must be a positive whole number/],
     [{ network: 3 }, /`network` must be a boolean or a network name/],
     [{ workdir: 'relative' }, /`workdir` must be an absolute path/],
+    [{ disk: 0 }, /`disk` must be a positive whole number of bytes/],
+    [{ disk: 'big' }, /`disk`/],
     [{ timeoutMs: -1 }, /`timeoutMs` must be a positive number/],
     [{ mounts: [{ source: '/var/run/docker.sock', target: '/s' }] }, /engine socket/],
     [{ mounts: [{ source: '/run', target: '/r' }] }, /engine socket/],
@@ -99,5 +147,16 @@ describe('options are checked where they enter', () => {
     expect(resolveSandbox({ memory: '512m' }).memoryBytes).toBe(512 * 1024 ** 2);
     expect(resolveSandbox({ memory: '1.5GiB' }).memoryBytes).toBe(1.5 * 1024 ** 3);
     expect(resolveSandbox({ memory: 4096 }).memoryBytes).toBe(4096);
+    expect(resolveSandbox({ disk: '64m' }).diskBytes).toBe(64 * 1024 ** 2);
+    expect(resolveSandbox({}).diskBytes).toBe(512 * 1024 ** 2);
+  });
+
+  it('makes the root read-only by default for any user but root', () => {
+    expect(resolveSandbox({}).readOnly).toBe(true);
+    expect(resolveSandbox({ user: 'nobody' }).readOnly).toBe(true);
+    expect(resolveSandbox({ user: '1000:1000' }).readOnly).toBe(true);
+    for (const user of ['root', '0', '0:0', 'root:root']) expect(resolveSandbox({ user }).readOnly, user).toBe(false);
+    expect(resolveSandbox({ user: 'root', readOnly: true }).readOnly).toBe(true);
+    expect(resolveSandbox({ readOnly: false }).readOnly).toBe(false);
   });
 });

@@ -15,6 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
+import type Dockerode from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DockerRunner, type DockerRunnerOptions } from '../../src/docker/docker-runner.js';
 import { SessionClosedError, type CloseReason } from '../../src/errors.js';
@@ -359,7 +360,7 @@ describe('privileges', () => {
 
   it('a read-only root refuses writes; /tmp and the workdir stay writable', async () => {
     const runner = await sandbox({ readOnly: true });
-    for (const path of ['/etc/x', '/x', '/usr/local/bin/x', '/var/tmp/x']) {
+    for (const path of ['/etc/x', '/x', '/usr/local/bin/x', '/var/cache/x']) {
       const result = await runner.run(`touch ${path}`);
       expect(result.exitCode, path).toBe(1);
       expect(result.stderr, path).toContain('Read-only file system');
@@ -368,6 +369,77 @@ describe('privileges', () => {
     expect((await runner.run('grep " / " /proc/mounts')).stdout).toMatch(/^\S+ \/ \S+ ro[, ]/);
     await expectUsable(runner);
   });
+});
+
+describe('disk bombs', () => {
+  const DISK = 64 * MIB;
+  /** What the container's writable layer holds on the host's disk, as the engine counts it. */
+  const layerBytes = async (runner: DockerRunner): Promise<number> =>
+    ((await docker.getContainer(runner.id as string).inspect({ size: true } as Dockerode.ContainerInspectOptions)) as { SizeRw?: number }).SizeRw ?? 0;
+
+  describe('the default sandbox (read-only root): each writable place is a tmpfs of `disk` bytes', () => {
+    let runner: DockerRunner;
+    beforeAll(async () => {
+      runner = new DockerRunner({ ...SMALL, disk: '64m' });
+      await runner.start();
+    });
+    afterAll(async () => {
+      await runner.stop();
+    });
+
+    it.each(['/tmp', '/var/tmp', '/run/lock', '/var/lock', '$HOME', '/dev/shm'])(
+      '1 GiB into %s stops at the bound with ENOSPC; the host disk gets nothing',
+      async (place) => {
+        const result = await runner.run(`head -c 1024m /dev/zero > ${place}/fill; echo "$? $(stat -c %s ${place}/fill)"; rm ${place}/fill`, {
+          timeoutMs: 30_000,
+        });
+        expect(result.stderr).toContain('No space left on device');
+        expect(result.stdout).toBe(`1 ${DISK}\n`);
+        expect(await layerBytes(runner)).toBe(0);
+        expect((await runner.run(`echo ok > ${place}/after && cat ${place}/after && rm ${place}/after`)).stdout).toBe('ok\n');
+      },
+    );
+  });
+
+  it('files past `memory` across places: the OOM killer ends the session, which says so', async () => {
+    const runner = await sandbox({ memory: '256m', disk: '128m' });
+    const outcome = await settle(runner.run('for p in /tmp /var/tmp ~; do head -c 128m /dev/zero > $p/fill; done', { timeoutMs: 30_000 }));
+    expect(outcome.error).toBeInstanceOf(SessionClosedError);
+    expect(outcome.error).toMatchObject({ reason: 'shell-killed' });
+    expect((outcome.error as SessionClosedError).detail).toMatch(/OOMKilled.*tmpfs places/);
+    await expectClosed(runner, 'shell-killed');
+  });
+
+  it.each([
+    ['root, anywhere on its writable root', { user: 'root', workdir: '/root' }, '/fill'],
+    ['nobody with readOnly: false, in /var/tmp', { readOnly: false }, '/var/tmp/fill'],
+  ] as const)('%s: the watchdog ends the session past `disk`, and the container goes with its layer', async (_name, options, dir) => {
+    const runner = await sandbox({ ...options, disk: '64m' });
+    const id = runner.id as string;
+    const outcome = await settle(runner.run(`mkdir ${dir} && for i in $(seq 64); do head -c 16m /dev/zero > ${dir}/$i || exit; done`, { timeoutMs: 60_000 }));
+    // 1 GiB in files of 16 MiB (each under ulimit -f): only the watchdog can stop it.
+    expect(outcome.error).toBeInstanceOf(SessionClosedError);
+    expect(outcome.error).toMatchObject({ reason: 'disk-limit' });
+    const written = Number(/wrote ([\d.]+) MiB/.exec((outcome.error as SessionClosedError).detail)?.[1]) * MIB;
+    expect(written).toBeGreaterThan(DISK);
+    expect(written, `the watchdog acted at ${mib(written)}`).toBeLessThan(1024 * MIB);
+    await expectClosed(runner, 'disk-limit');
+    // stop() is the removal the watchdog started: once it resolves, the layer is off the host's disk.
+    await runner.stop();
+    expect(await containerExists(id)).toBe(false);
+  });
+
+  it.each(['/etc/hosts', '/etc/hostname', '/etc/resolv.conf'])(
+    'root with a writable root: %s (a host file outside the layer) stops at `disk` (ulimit -f)',
+    async (file) => {
+      const runner = await sandbox({ user: 'root', workdir: '/root', disk: '64m' });
+      const result = await runner.run(`head -c 1024m /dev/zero >> ${file}; echo "$? $(stat -c %s ${file})"`, { timeoutMs: 30_000 });
+      expect(result.stderr).toContain('File size limit exceeded');
+      // 153: killed by SIGXFSZ.
+      expect(result.stdout).toMatch(new RegExp(`^153 ${DISK}\\n$`));
+      await expectUsable(runner);
+    },
+  );
 });
 
 describe('commands that never end', () => {

@@ -43,7 +43,9 @@ describe('CommandFailedError', () => {
 describe('SessionClosedError', () => {
   it('says why, as a closed union', () => {
     expectTypeOf<SessionClosedError['reason']>().toEqualTypeOf<CloseReason>();
-    expectTypeOf<CloseReason>().toEqualTypeOf<'shell-exited' | 'shell-killed' | 'container-gone' | 'transport-error' | 'unresponsive' | 'stopped'>();
+    expectTypeOf<CloseReason>().toEqualTypeOf<
+      'shell-exited' | 'shell-killed' | 'container-gone' | 'transport-error' | 'unresponsive' | 'disk-limit' | 'stopped'
+    >();
     expectTypeOf<SessionClosedError['exitCode']>().toEqualTypeOf<number | null>();
     expectTypeOf<SessionClosedError['signal']>().toEqualTypeOf<string | null>();
     expectTypeOf<SessionClosedError['command']>().toEqualTypeOf<string | undefined>();
