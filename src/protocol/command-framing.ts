@@ -68,7 +68,7 @@ export const TASK_VARIABLE = '__ds_t';
  * (`for` is no longer a keyword, a top-level syntax error that ends the shell); an empty line
  * takes that hit.
  */
-export function frameCommand(command: string, stdin?: Uint8Array): (id: string, task: number) => string {
+export function frameCommand(command: string, stdin?: Uint8Array): (id: string, task: number | string) => string {
   const input = stdin === undefined ? ' </dev/null' : ` < <(builtin printf '${printfFormat(stdin)}')`;
   const body = `\\eval ${ansiCQuote(command)}${input}; done; \\${DONE} `;
   return (id, task) => `\nfor __ds_l in 1; do ${TASK_VARIABLE}=${task} ${body}${id}\n`;
