@@ -7,14 +7,12 @@ import type Dockerode from 'dockerode';
 import { v4 as uuidv4 } from 'uuid';
 import { DockerShellError, InvalidArgumentError, SessionClosedError, StartFailedError, type SessionCloseInfo } from '../errors.js';
 import { checkChoice, checkDuration, checkOptionsObject, checkString, checkStringRecord } from '../option-checks.js';
-import { killCommand } from '../protocol/kill-script.js';
 import type { CommandResult, RunOptions } from '../session/command-result.js';
 import { checkRunOptions } from '../session/run-options.js';
-import { Session, type CommandEvent, type SessionControl } from '../session/session.js';
+import { Session, type CommandEvent } from '../session/session.js';
 import { attachShell } from './attach-transport.js';
 import { containerSpec } from './container-spec.js';
 import { dockerError, resolveDocker, statusOf, type DockerConnection } from './docker-client.js';
-import { execInContainer } from './exec.js';
 import {
   getDirectory,
   getFile,
@@ -32,6 +30,7 @@ import { PULL_POLICIES } from './images/ensure-image.js';
 import { runnerLabels } from './labels.js';
 import { SANDBOX_OPTION_NAMES, resolveSandbox, type ResolvedSandbox, type SandboxOptions } from './sandbox-options.js';
 import { ensureReaper } from './reaper.js';
+import { RUNNER_SESSION_TAG, killControl } from './session-control.js';
 import { prepareWorkdir } from './workdir.js';
 
 /**
@@ -353,7 +352,8 @@ export class DockerRunner implements AsyncDisposable {
       });
       log('started container %s', this.#container.id);
       if (this.#stopping) throw this.#stoppedError();
-      const options = { readyTimeoutMs: this.#options.startTimeoutMs, control: this.#control(this.#container), detectOom: true };
+      const control = killControl(this.#container, this.#sandbox.user, () => void this.stop().catch(() => {}));
+      const options = { readyTimeoutMs: this.#options.startTimeoutMs, control, detectOom: true, tag: RUNNER_SESSION_TAG };
       this.#session = await Session.open(transport, options).catch((error: unknown) => {
         throw error instanceof SessionClosedError ? new StartFailedError(image, error.detail, error) : error;
       });
@@ -368,14 +368,6 @@ export class DockerRunner implements AsyncDisposable {
       await this.#teardown();
       throw error instanceof DockerShellError ? error : dockerError(this.#docker, 'start the runner', error);
     }
-  }
-
-  /** The second channel: kill a command's processes with a `docker exec`, or give the container up. */
-  #control(container: Dockerode.Container): SessionControl {
-    return {
-      interrupt: ({ shellPid, task, elapsedMs }) => execInContainer(container, killCommand(shellPid, task, elapsedMs, 'container'), this.#sandbox.user),
-      abandon: () => void this.stop().catch(() => {}),
-    };
   }
 
   async #stop(info: SessionCloseInfo = { reason: 'stopped', detail: 'the runner was stopped' }): Promise<void> {
