@@ -6,7 +6,7 @@ import createDebug from 'debug';
 import type Dockerode from 'dockerode';
 import { v4 as uuidv4 } from 'uuid';
 import { DockerShellError, InvalidArgumentError, SessionClosedError, StartFailedError, type SessionCloseInfo } from '../errors.js';
-import { checkChoice, checkDuration, checkOptionsObject, checkString, checkStringRecord } from '../option-checks.js';
+import { checkChoice, checkCount, checkDuration, checkOptionsObject, checkString, checkStringRecord } from '../option-checks.js';
 import type { CommandResult, RunOptions } from '../session/command-result.js';
 import { checkRunOptions } from '../session/run-options.js';
 import { Session, type CommandEvent } from '../session/session.js';
@@ -30,6 +30,8 @@ import { PULL_POLICIES } from './images/ensure-image.js';
 import { runnerLabels } from './labels.js';
 import { SANDBOX_OPTION_NAMES, resolveSandbox, type ResolvedSandbox, type SandboxOptions } from './sandbox-options.js';
 import { ensureReaper } from './reaper.js';
+import { SandboxShell, checkShellOptions, type ShellOptions } from './shells/sandbox-shell.js';
+import { DEFAULT_MAX_SHELLS, ShellSet } from './shells/shell-set.js';
 import { RUNNER_SESSION_TAG, killControl } from './session-control.js';
 import { prepareWorkdir } from './workdir.js';
 
@@ -59,6 +61,8 @@ export interface DockerRunnerOptions extends SandboxOptions {
   timeoutMs?: number;
   /** Default `maxOutputBytes` of every command. Default: 16 MiB. */
   maxOutputBytes?: number;
+  /** Most extra shells (`openShell()`) open at once, besides the runner's own session; past it, `ShellLimitError`. Default: 8. */
+  maxShells?: number;
 }
 
 /**
@@ -75,7 +79,7 @@ export const DEFAULT_TIMEOUT_MS = 300_000;
 /** `DEBUG=docker-shell:runner`: containers created, started and removed, and why sessions ended. */
 const log = createDebug('docker-shell:runner');
 
-const RUNNER_OPTION_NAMES = [...SANDBOX_OPTION_NAMES, 'image', 'docker', 'labels', 'pull', 'startTimeoutMs', 'timeoutMs', 'maxOutputBytes'];
+const RUNNER_OPTION_NAMES = [...SANDBOX_OPTION_NAMES, 'image', 'docker', 'labels', 'pull', 'startTimeoutMs', 'timeoutMs', 'maxOutputBytes', 'maxShells'];
 
 /**
  * A bash session in a fresh container. Commands run one after another, and state (cwd, variables,
@@ -104,6 +108,7 @@ export class DockerRunner implements AsyncDisposable {
   #output: PassThrough | undefined;
   readonly #closed: Promise<SessionCloseInfo>;
   #resolveClosed!: (info: SessionCloseInfo) => void;
+  readonly #shells: ShellSet;
 
   /** @throws InvalidArgumentError for an unknown option or a value of the wrong type. */
   constructor(options: DockerRunnerOptions = {}) {
@@ -112,6 +117,8 @@ export class DockerRunner implements AsyncDisposable {
     checkStringRecord(options.labels, 'labels');
     checkChoice(options.pull, 'pull', PULL_POLICIES);
     checkDuration(options.startTimeoutMs, 'startTimeoutMs');
+    checkCount(options.maxShells, 'maxShells');
+    this.#shells = new ShellSet(options.maxShells ?? DEFAULT_MAX_SHELLS);
     this.#options = { ...options };
     this.#sandbox = resolveSandbox(options);
     this.#defaults = { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxOutputBytes: options.maxOutputBytes };
@@ -220,6 +227,24 @@ export class DockerRunner implements AsyncDisposable {
     return (async function* () {
       yield* (await ready).stream(command, merged);
     })();
+  }
+
+  /**
+   * Opens another bash session in this sandbox (starting the runner first if needed): its own cwd,
+   * variables and command queue, the same files and limits. It runs commands at the same time as
+   * the runner's session and the other shells, and ends with the runner.
+   * @throws ShellLimitError when `maxShells` shells are open; SessionClosedError once the runner has ended.
+   * @example
+   * await using shell = await runner.openShell();
+   * await shell.run('cd /tmp');
+   */
+  async openShell(options: ShellOptions = {}): Promise<SandboxShell> {
+    checkShellOptions(options);
+    const container = await this.#fileContainer();
+    const ended = this.#session?.closeInfo;
+    if (ended) throw new SessionClosedError(ended);
+    const context = { docker: this.#docker, container, sandbox: this.#sandbox, defaults: this.#defaults, readyTimeoutMs: this.#options.startTimeoutMs };
+    return this.#shells.open(context, options);
   }
 
   /**
@@ -377,6 +402,7 @@ export class DockerRunner implements AsyncDisposable {
     // its own reason: `closed` follows the session's.
     if (this.#session) this.#session.destroy(info);
     else this.#resolveClosed(info);
+    this.#shells.endAll(info);
     await this.#starting?.catch(() => {});
     this.#session?.destroy(info);
     await this.#teardown();
