@@ -32,7 +32,8 @@ export type ErrorCode =
   | 'ERR_POOL_ACQUIRE_TIMEOUT'
   | 'ERR_POOL_ACQUIRE_CANCELED'
   | 'ERR_POOL_CLOSED'
-  | 'ERR_POOL_UNAVAILABLE';
+  | 'ERR_POOL_UNAVAILABLE'
+  | 'ERR_SHELL_LIMIT';
 
 function isBranded(value: unknown, code: ErrorCode | undefined): boolean {
   if (typeof value !== 'object' || value === null) return false;
@@ -968,5 +969,33 @@ export class PoolUnavailableError extends DockerShellError {
       { cause: endpoints[0]?.error },
     );
     this.endpoints = endpoints;
+  }
+}
+
+/**
+ * `runner.openShell()` was refused: the runner already has `maxShells` extra shells open (its own
+ * session does not count). No shell was opened; the open ones go on.
+ *
+ * @example
+ * ```ts
+ * const shell = await runner.openShell().catch((error: unknown) => {
+ *   if (error instanceof ShellLimitError) console.error(`${error.maxShells} shells are open already: close one first`);
+ *   throw error;
+ * });
+ * ```
+ */
+export class ShellLimitError extends DockerShellError {
+  static override readonly code = 'ERR_SHELL_LIMIT' as const;
+  declare readonly code: 'ERR_SHELL_LIMIT';
+  /** The runner's `maxShells`. */
+  readonly maxShells: number;
+
+  constructor(maxShells: number) {
+    super(
+      'ERR_SHELL_LIMIT',
+      `The runner already has ${maxShells} extra shells open (maxShells: ${maxShells}); no shell was opened. ` +
+        "Close one you are done with (`await shell.close()`) before opening another, or raise the runner's `maxShells`.",
+    );
+    this.maxShells = maxShells;
   }
 }

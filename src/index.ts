@@ -3,6 +3,7 @@
  * This file is the whole public surface.
  */
 export { DEFAULT_TIMEOUT_MS, DockerRunner, type DockerRunnerOptions } from './docker/docker-runner.js';
+export { SandboxShell, type ShellOptions } from './docker/shells/sandbox-shell.js';
 export { APT_CAPABILITIES, SANDBOX_DEFAULTS, parseBytes, type BindMount, type SandboxOptions } from './docker/sandbox-options.js';
 export {
   BASE_IMAGE,
@@ -105,5 +106,6 @@ export {
   PoolClosedError,
   PoolQueueFullError,
   PoolUnavailableError,
+  ShellLimitError,
   type EndpointFailure,
 } from './errors.js';

@@ -61,6 +61,11 @@ export function checkDuration(value: unknown, option: string): void {
   throw new InvalidArgumentError(option, `a positive number of milliseconds up to ${MAX_TIMER_MS} (or Infinity for none)`, value);
 }
 
+/** A positive whole number, when given. */
+export function checkCount(value: unknown, option: string): void {
+  if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) > 0)) throw new InvalidArgumentError(option, 'a positive whole number', value);
+}
+
 /** A boolean, when given. */
 export function checkBoolean(value: unknown, option: string): void {
   if (value !== undefined && typeof value !== 'boolean') throw new InvalidArgumentError(option, 'a boolean', value);

@@ -1,16 +1,13 @@
 /**
- * The container's stdin/stdout/stderr as a session transport, over one hijacked attach connection.
- * Docker's multiplexed frames are decoded by our own tested decoder (dockerode's demuxStream never
- * ends its outputs), and the end of the connection is turned into a reason by asking the engine.
+ * The container's stdin/stdout/stderr as a session transport, over one hijacked attach connection;
+ * the end of the connection is turned into a reason by asking the engine.
  */
-import { EventEmitter } from 'node:events';
-import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { SessionCloseInfo } from '../errors.js';
-import { DockerFrameDecoder } from '../protocol/docker-frames.js';
 import type { ShellTransport } from '../session/session.js';
 import { statusOf } from './docker-client.js';
+import { hijackedTransport } from './hijacked-transport.js';
 
 /** How long to wait for the engine to explain a closed connection before saying what we know. */
 const EXPLAIN_TIMEOUT_MS = 1500;
@@ -24,38 +21,7 @@ export interface AttachedShell {
 /** Attaches to a created (not yet started) container, so no output can be missed. */
 export async function attachShell(container: Dockerode.Container): Promise<AttachedShell> {
   const socket = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as Duplex;
-  // Plain emitters, not streams: every command's round trip passes here, and a stream hop per
-  // chunk is measurable against a sub-millisecond budget. The session applies no backpressure anyway.
-  const stdout = new EventEmitter();
-  const stderr = new EventEmitter();
-  const decoder = new DockerFrameDecoder((stream, payload) => (stream === 2 || stream === 3 ? stderr : stdout).emit('data', payload));
-
-  const ended = new Promise<Error | undefined>((resolve) => {
-    socket.on('data', (chunk: Buffer) => {
-      try {
-        decoder.push(chunk);
-      } catch (error) {
-        socket.destroy(error as Error);
-      }
-    });
-    socket.once('end', () => resolve(undefined));
-    socket.once('close', () => resolve(undefined));
-    socket.once('error', (error) => resolve(error));
-  });
-  const closed = ended.then((error) => explainEnd(container, error));
-  // An idle runner must not keep the process alive; a running command must.
-  const net = socket as Partial<Pick<Socket, 'ref' | 'unref'>>;
-  const transport = {
-    stdin: socket,
-    stdout,
-    stderr,
-    closed,
-    ref: () => net.ref?.(),
-    unref: () => net.unref?.(),
-    // Not reading the connection backs up into Docker and blocks the command's writes.
-    pause: () => socket.pause(),
-    resume: () => socket.resume(),
-  };
+  const transport = hijackedTransport(socket, (error) => explainEnd(container, error));
   return { transport, socket };
 }
 

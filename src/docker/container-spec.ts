@@ -2,6 +2,7 @@
 import type Dockerode from 'dockerode';
 import { SHELL_ARGV } from '../protocol/command-framing.js';
 import type { ResolvedSandbox } from './sandbox-options.js';
+import { RUNNER_SESSION_TAG, tagEntry } from './session-control.js';
 
 export interface ContainerSpecInput {
   image: string;
@@ -16,7 +17,8 @@ export function containerSpec({ image, sandbox, labels }: ContainerSpecInput): D
     // bash is the entrypoint whatever the image says, so images with their own ENTRYPOINT work too.
     Entrypoint: [...SHELL_ARGV],
     Cmd: [],
-    Env: Object.entries(sandbox.env).map(([key, value]) => `${key}=${value}`),
+    // The runner's session's tag, which a kill in another shell of the sandbox spares (see session-control.ts).
+    Env: [...Object.entries(sandbox.env).map(([key, value]) => `${key}=${value}`), tagEntry(RUNNER_SESSION_TAG)],
     WorkingDir: sandbox.workdir,
     User: sandbox.user,
     Labels: labels,

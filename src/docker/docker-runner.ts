@@ -6,15 +6,13 @@ import createDebug from 'debug';
 import type Dockerode from 'dockerode';
 import { v4 as uuidv4 } from 'uuid';
 import { DockerShellError, InvalidArgumentError, SessionClosedError, StartFailedError, type SessionCloseInfo } from '../errors.js';
-import { checkChoice, checkDuration, checkOptionsObject, checkString, checkStringRecord } from '../option-checks.js';
-import { killCommand } from '../protocol/kill-script.js';
+import { checkChoice, checkCount, checkDuration, checkOptionsObject, checkString, checkStringRecord } from '../option-checks.js';
 import type { CommandResult, RunOptions } from '../session/command-result.js';
 import { checkRunOptions } from '../session/run-options.js';
-import { Session, type CommandEvent, type SessionControl } from '../session/session.js';
+import { Session, type CommandEvent } from '../session/session.js';
 import { attachShell } from './attach-transport.js';
 import { containerSpec } from './container-spec.js';
 import { dockerError, resolveDocker, statusOf, type DockerConnection } from './docker-client.js';
-import { execInContainer } from './exec.js';
 import {
   getDirectory,
   getFile,
@@ -34,6 +32,9 @@ import { createWithQuota } from './disk/storage-quota.js';
 import { runnerLabels } from './labels.js';
 import { SANDBOX_OPTION_NAMES, resolveSandbox, type ResolvedSandbox, type SandboxOptions } from './sandbox-options.js';
 import { ensureReaper } from './reaper.js';
+import { SandboxShell, checkShellOptions, type ShellOptions } from './shells/sandbox-shell.js';
+import { DEFAULT_MAX_SHELLS, ShellSet } from './shells/shell-set.js';
+import { RUNNER_SESSION_TAG, killControl } from './session-control.js';
 import { prepareWorkdir } from './workdir.js';
 import type { SandboxProcess } from './spawn/sandbox-process.js';
 import { SpawnedProcesses } from './spawn/spawned-processes.js';
@@ -65,6 +66,8 @@ export interface DockerRunnerOptions extends SandboxOptions {
   timeoutMs?: number;
   /** Default `maxOutputBytes` of every command. Default: 16 MiB. */
   maxOutputBytes?: number;
+  /** Most extra shells (`openShell()`) open at once, besides the runner's own session; past it, `ShellLimitError`. Default: 8. */
+  maxShells?: number;
 }
 
 /**
@@ -81,7 +84,7 @@ export const DEFAULT_TIMEOUT_MS = 300_000;
 /** `DEBUG=docker-shell:runner`: containers created, started and removed, and why sessions ended. */
 const log = createDebug('docker-shell:runner');
 
-const RUNNER_OPTION_NAMES = [...SANDBOX_OPTION_NAMES, 'image', 'docker', 'labels', 'pull', 'startTimeoutMs', 'timeoutMs', 'maxOutputBytes'];
+const RUNNER_OPTION_NAMES = [...SANDBOX_OPTION_NAMES, 'image', 'docker', 'labels', 'pull', 'startTimeoutMs', 'timeoutMs', 'maxOutputBytes', 'maxShells'];
 
 /**
  * A bash session in a fresh container. Commands run one after another, and state (cwd, variables,
@@ -112,6 +115,7 @@ export class DockerRunner implements AsyncDisposable {
   #stopWatching: (() => void) | undefined;
   readonly #closed: Promise<SessionCloseInfo>;
   #resolveClosed!: (info: SessionCloseInfo) => void;
+  readonly #shells: ShellSet;
 
   /** @throws InvalidArgumentError for an unknown option or a value of the wrong type. */
   constructor(options: DockerRunnerOptions = {}) {
@@ -120,6 +124,8 @@ export class DockerRunner implements AsyncDisposable {
     checkStringRecord(options.labels, 'labels');
     checkChoice(options.pull, 'pull', PULL_POLICIES);
     checkDuration(options.startTimeoutMs, 'startTimeoutMs');
+    checkCount(options.maxShells, 'maxShells');
+    this.#shells = new ShellSet(options.maxShells ?? DEFAULT_MAX_SHELLS);
     this.#options = { ...options };
     this.#sandbox = resolveSandbox(options);
     this.#defaults = { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxOutputBytes: options.maxOutputBytes };
@@ -228,6 +234,24 @@ export class DockerRunner implements AsyncDisposable {
     return (async function* () {
       yield* (await ready).stream(command, merged);
     })();
+  }
+
+  /**
+   * Opens another bash session in this sandbox (starting the runner first if needed): its own cwd,
+   * variables and command queue, the same files and limits. It runs commands at the same time as
+   * the runner's session and the other shells, and ends with the runner.
+   * @throws ShellLimitError when `maxShells` shells are open; SessionClosedError once the runner has ended.
+   * @example
+   * await using shell = await runner.openShell();
+   * await shell.run('cd /tmp');
+   */
+  async openShell(options: ShellOptions = {}): Promise<SandboxShell> {
+    checkShellOptions(options);
+    const container = await this.#fileContainer();
+    const ended = this.#session?.closeInfo;
+    if (ended) throw new SessionClosedError(ended);
+    const context = { docker: this.#docker, container, sandbox: this.#sandbox, defaults: this.#defaults, readyTimeoutMs: this.#options.startTimeoutMs };
+    return this.#shells.open(context, options);
   }
 
   /**
@@ -387,7 +411,8 @@ export class DockerRunner implements AsyncDisposable {
       });
       log('started container %s', this.#container.id);
       if (this.#stopping) throw this.#stoppedError();
-      const options = { readyTimeoutMs: this.#options.startTimeoutMs, control: this.#control(this.#container), detectOom: true };
+      const control = killControl(this.#container, this.#sandbox.user, () => void this.stop().catch(() => {}));
+      const options = { readyTimeoutMs: this.#options.startTimeoutMs, control, detectOom: true, tag: RUNNER_SESSION_TAG };
       this.#session = await Session.open(transport, options).catch((error: unknown) => {
         throw error instanceof SessionClosedError ? new StartFailedError(image, error.detail, error) : error;
       });
@@ -404,14 +429,6 @@ export class DockerRunner implements AsyncDisposable {
       await this.#teardown();
       throw error instanceof DockerShellError ? error : dockerError(this.#docker, 'start the runner', error);
     }
-  }
-
-  /** The second channel: kill a command's processes with a `docker exec`, or give the container up. */
-  #control(container: Dockerode.Container): SessionControl {
-    return {
-      interrupt: ({ shellPid, task, elapsedMs }) => execInContainer(container, killCommand(shellPid, task, elapsedMs, 'container'), this.#sandbox.user),
-      abandon: () => void this.stop().catch(() => {}),
-    };
   }
 
   /** A writable root without the engine's quota: past `disk`, the sandbox ends (and its layer goes with it). */
@@ -436,6 +453,7 @@ export class DockerRunner implements AsyncDisposable {
     // its own reason: `closed` follows the session's.
     if (this.#session) this.#session.destroy(info);
     else this.#resolveClosed(info);
+    this.#shells.endAll(info);
     await this.#starting?.catch(() => {});
     this.#session?.destroy(info);
     await this.#teardown();

@@ -92,7 +92,7 @@ const ENV_NAME = /^(?!__ds_)[A-Za-z_][A-Za-z0-9_]*$/;
  * caller's `stdin` bytes through a pipe. `__ds_t=<task>` is in the environment of every program the
  * command starts (and only those), so they can be found and killed when it times out.
  */
-export function frameCommand(command: string, options: FrameOptions = {}): (id: string, task: number, topLevel: boolean) => Buffer {
+export function frameCommand(command: string, options: FrameOptions = {}): (id: string, task: number | string, topLevel: boolean) => Buffer {
   ansiCQuote(command); // throws on NUL: bash strings cannot hold it
   let assignments = '';
   if (options.cwd !== undefined) assignments += ` __ds_cwd=${ansiCQuote(options.cwd, 'cwd')}`;

@@ -19,6 +19,7 @@
 
 __ds_setup() {
   builtin exec {__ds_i}<&0 {__ds_o}>&1 {__ds_e}>&2
+  [[ -n ${__ds_bt+x} ]] || __ds_bt=${__ds_t-}
   builtin trap '\__ds_onexit' EXIT
   # Interrupting a command sends bash SIGUSR2: break out of every loop up to the frame's own, so
   # the rest of the command is skipped; between commands (no __ds_id) it does nothing.
@@ -233,7 +234,9 @@ __ds_onexit() {
 # free of internal line numbers (a command's own lines count from 1, as in `bash -c`).
 __ds_restart() {
   __ds_h=
+  # The new bash keeps the session's own process tag (see kill-script.ts), not a command's.
   builtin unset -v POSIXLY_CORRECT __ds_t 2>/dev/null
+  [[ -z $__ds_bt ]] || builtin export __ds_t=$__ds_bt
   # Short of file descriptors (a command's `ulimit -n`), this bash carries on as it is.
   __ds_st=$(__ds_state) && [[ $__ds_st == *__ds_setup* ]] || builtin return 1
   builtin exec {__ds_r}<<<"$__ds_st" || builtin return 1

@@ -5,7 +5,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { SessionCloseInfo } from '../errors.js';
-import { SHELL_ARGV } from '../protocol/command-framing.js';
+import { SHELL_ARGV, TASK_VARIABLE } from '../protocol/command-framing.js';
 import { killCommand } from '../protocol/kill-script.js';
 import { Session, type SessionControl, type SessionOpenOptions } from './session.js';
 
@@ -15,7 +15,7 @@ const run = promisify(execFile);
 export interface LocalSessionOptions extends SessionOpenOptions {
   /** Working directory of the shell. Default: the current one. */
   cwd?: string;
-  /** Environment of the shell. Default: a minimal one (PATH and HOME). */
+  /** Environment of the shell (with `tag`, `__ds_t=<tag>` is added). Default: a minimal one (PATH and HOME). */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -42,7 +42,7 @@ export async function startLocalSession(options: LocalSessionOptions = {}): Prom
   const [file, ...args] = SHELL_ARGV as [string, ...string[]];
   const child = spawn(file, args, {
     cwd: options.cwd,
-    env: options.env ?? { PATH: process.env.PATH, HOME: process.env.HOME },
+    env: { ...(options.env ?? { PATH: process.env.PATH, HOME: process.env.HOME }), ...(options.tag === undefined ? {} : { [TASK_VARIABLE]: options.tag }) },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   // Bash, not its pipes, tells when the session ends: a background job may hold stdout open.
@@ -58,8 +58,8 @@ export async function startLocalSession(options: LocalSessionOptions = {}): Prom
   });
   const control: SessionControl = {
     // Only bash's own descendants: this is a shared host, not a sandbox of our own.
-    interrupt: async ({ shellPid, task, elapsedMs }) => {
-      const [killer, ...args] = killCommand(shellPid, task, elapsedMs, 'descendants') as [string, ...string[]];
+    interrupt: async ({ shellPid, tag, elapsedMs, sessionTag }) => {
+      const [killer, ...args] = killCommand(shellPid, tag, elapsedMs, 'descendants', sessionTag) as [string, ...string[]];
       await run(killer, args);
     },
     abandon: () => void child.kill('SIGKILL'),

@@ -50,8 +50,12 @@ export interface ShellTransport {
 export interface InterruptTarget {
   /** bash's pid, as bash sees it. */
   shellPid: number;
-  /** The command's task number: its programs carry `__ds_t=<task>` in their environment. */
+  /** The command's task number within its session. */
   task: number;
+  /** The command's tag: its programs carry `__ds_t=<tag>` in their environment. */
+  tag: string;
+  /** The session's tag (`SessionOpenOptions.tag`), which its bash's subshells carry; undefined when it has none. */
+  sessionTag: string | undefined;
   /** How long ago the command was sent: untagged processes younger than this are its own. */
   elapsedMs: number;
 }
@@ -94,16 +98,25 @@ export interface SessionOpenOptions {
   detectOom?: boolean;
   /** How long bash may take to come back after a command's processes were killed. Default: 2000 ms. */
   interruptGraceMs?: number;
+  /**
+   * Tells this session's processes apart from other sessions' in the same sandbox, so that a
+   * timeout in one kills nothing of another: bash must have been started with `__ds_t=<tag>` in its
+   * environment, and the commands' programs carry `__ds_t=<tag>.<task>`. A letter, then letters,
+   * digits or `_`. Default: none (the only session: commands are tagged with their task number).
+   */
+  tag?: string;
 }
 
-/** The bytes of one framed command, given its uuid, task number and whether the shell is at top level. */
-type Frame = (id: string, task: number, topLevel: boolean) => Buffer;
+/** The bytes of one framed command, given its uuid, task tag and whether the shell is at top level. */
+type Frame = (id: string, task: number | string, topLevel: boolean) => Buffer;
 
 /** What of a command's options the frame carries. */
 function frameOptions(options: RunOptions): FrameOptions {
   const stdin = typeof options.stdin === 'string' ? Buffer.from(options.stdin) : options.stdin;
   return { stdin, cwd: options.cwd, env: options.env };
 }
+
+const TAG_PATTERN = /^[A-Za-z][A-Za-z0-9_]*$/;
 
 /** However slow the kill channel, a timed-out command ends by then: 15 s. */
 const INTERRUPT_CAP_MS = 15_000;
@@ -164,6 +177,10 @@ export class Session {
    * @throws SessionClosedError if bash ends or does not answer in time.
    */
   static async open(transport: ShellTransport, options: SessionOpenOptions = {}): Promise<Session> {
+    // The tag is written into every frame unquoted.
+    if (options.tag !== undefined && !(typeof options.tag === 'string' && TAG_PATTERN.test(options.tag))) {
+      throw new InvalidArgumentError('tag', 'a letter, then letters, digits or _', options.tag);
+    }
     const session = new Session(transport, options);
     const readyId = uuidv4();
     const timeoutMs = options.readyTimeoutMs ?? 30_000;
@@ -352,7 +369,7 @@ export class Session {
           inFlight.timers.push(setTimeout(() => this.#interrupt(inFlight, 'timeout'), timeoutMs));
         }
         signal?.addEventListener('abort', onAbort, { once: true });
-        this.#write(frame(inFlight.id, inFlight.task, this.#topLevel));
+        this.#write(frame(inFlight.id, this.#taskTag(inFlight.task), this.#topLevel));
       });
       return { exitCode, inFlight };
     } finally {
@@ -373,12 +390,18 @@ export class Session {
     };
     if (!control) return void startGrace();
     inFlight.timers.push(setTimeout(() => this.#giveUp(inFlight), INTERRUPT_CAP_MS));
-    const target = { shellPid: this.#shellPid, task: inFlight.task, elapsedMs: performance.now() - inFlight.startedAt };
+    const { task, startedAt } = inFlight;
+    const target = { shellPid: this.#shellPid, task, tag: this.#taskTag(task), sessionTag: this.#options.tag, elapsedMs: performance.now() - startedAt };
     // A kill that fails (e.g. no process slot left for it) is judged by the grace period too.
     control
       .interrupt(target)
       .catch(() => {})
       .finally(startGrace);
+  }
+
+  /** What a task's programs carry as `__ds_t`: unique among the sessions of one sandbox when they have tags. */
+  #taskTag(task: number): string {
+    return this.#options.tag === undefined ? String(task) : `${this.#options.tag}.${task}`;
   }
 
   #giveUp(inFlight: InFlight): void {

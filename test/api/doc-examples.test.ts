@@ -103,6 +103,7 @@ function prelude(imports: string[]): string {
     "import { hostname } from 'node:os';",
     'declare const runner: DockerRunner;',
     'declare const pool: RunnerPool;',
+    'declare const shell: SandboxShell;',
     'declare const docker: Dockerode;',
     'declare const container: Dockerode.Container;',
     'declare const request: IncomingMessage;',

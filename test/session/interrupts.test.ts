@@ -114,3 +114,24 @@ describe('shell status and options', () => {
     await expect(session.run('true', { timeout: 5 } as never)).rejects.toThrow(/`timeout`.*not an option of run\(\)/);
   });
 });
+
+describe('tag (sessions sharing a sandbox)', () => {
+  it("tags the commands' programs with the session's tag and the task, and still kills the command's subshells", async () => {
+    const tagged = await startLocalSession({ tag: 'a' });
+    try {
+      expect((await tagged.session.run('echo "$__ds_t"; env | grep ^__ds_t=')).stdout).toMatch(/^a\.\d+\n__ds_t=a\.\d+\n$/);
+      // The subshell forks without exec: it carries bash's own environment, the session's tag `a`.
+      // It starts well after the command (the kill script counts a process as the command's when it
+      // started after the command did, less a 50 ms margin, as the kill channel sees it).
+      const result = await tagged.session.run('sleep 0.5; ( sleep 30; echo never ); echo never', { timeoutMs: 1500 });
+      expect(result).toMatchObject({ timedOut: true, stdout: '' });
+      expect((await tagged.session.run('echo alive')).stdout).toBe('alive\n');
+    } finally {
+      await tagged.close();
+    }
+  });
+
+  it.each(['', '1a', 'a-b', 'a b', 7])('refuses the tag %j, which would be written unquoted into every frame', async (tag) => {
+    await expect(startLocalSession({ tag: tag as string })).rejects.toBeInstanceOf(InvalidArgumentError);
+  });
+});
