@@ -25,7 +25,7 @@ __ds_setup() {
   # the rest of the command is skipped; between commands (no __ds_id) it does nothing.
   builtin trap '[[ -z $__ds_id ]] || break 100000 2>/dev/null' USR2
   builtin readonly -f __ds_setup __ds_recv __ds_enter __ds_done __ds_fin __ds_stash __ds_cd __ds_env_set __ds_env_back \
-    __ds_onexit __ds_restart __ds_state __ds_ready __ds_oom exit trap
+    __ds_onexit __ds_restart __ds_state __ds_ready __ds_oom __ds_setret exit trap
   builtin readonly __ds_i __ds_o __ds_e
   builtin shopt -s expand_aliases
 }
@@ -170,7 +170,7 @@ exit() {
 # and listings show it), SIGUSR2 is reserved, and the DEBUG and ERR traps are noted.
 trap() {
   { __ds_tx=$-; builtin set +x; } 2>/dev/null
-  builtin local __ds_p= __ds_r=0 __ds_a __ds_op=set __ds_g __ds_u __ds_dbg= __ds_pass
+  builtin local __ds_p= __ds_r=0 __ds_a __ds_op=set __ds_g __ds_u __ds_dbg= __ds_ret= __ds_pass
   __ds_pass=()
   while [[ $# -gt 0 && $1 == -?* && -z $__ds_p ]]; do
     case $1 in
@@ -183,8 +183,10 @@ trap() {
     builtin trap "$@" || __ds_r=$?
   elif [[ -n $__ds_p || $# -eq 0 ]]; then
     if [[ -n ${__ds_uexit+x} ]]; then builtin trap -- "$__ds_uexit" EXIT; else builtin trap - EXIT; fi
+    [[ -z ${__ds_tret+x} ]] || __ds_setret "$__ds_tret" >/dev/null 2>&1
     builtin trap -p "$@" || __ds_r=$?
     builtin trap '\__ds_onexit' EXIT
+    [[ -z ${__ds_tret+x} ]] || __ds_setret >/dev/null 2>&1
   else
     __ds_a=$1
     if [[ $1 =~ ^[0-9]+$ || $# -eq 1 ]]; then __ds_op=revert; else shift; [[ $__ds_a != - ]] || __ds_op=revert; fi
@@ -197,6 +199,7 @@ trap() {
           __ds_r=1
           ;;
         DEBUG) __ds_dbg=$__ds_op ;;
+        RETURN) if [[ $__ds_op == revert ]]; then builtin unset -v __ds_tret; __ds_tclr+=' RETURN'; __ds_pass+=("$__ds_g"); else __ds_tret=$__ds_a __ds_ret=1; fi ;;
         ERR) if [[ $__ds_op == revert ]]; then builtin unset -v __ds_terr; __ds_tclr+=' ERR'; else __ds_terr=$__ds_a; fi; __ds_pass+=("$__ds_g") ;;
         *) __ds_pass+=("$__ds_g") ;;
       esac
@@ -205,6 +208,7 @@ trap() {
       if [[ $__ds_op == revert ]]; then builtin trap - "${__ds_pass[@]}" || __ds_r=$?; else builtin trap -- "$__ds_a" "${__ds_pass[@]}" || __ds_r=$?; fi
     fi
     # Removed for good when the command ends (see __ds_post): a function cannot remove them.
+    [[ -z $__ds_ret ]] || __ds_setret >/dev/null 2>&1
     if [[ $__ds_dbg == revert ]]; then builtin unset -v __ds_tdbg; __ds_tclr+=' DEBUG'; elif [[ -n $__ds_dbg ]]; then __ds_tdbg=$__ds_a; fi
   fi
   # A DEBUG trap set in this function would fire on every command after it here: it is set last,
@@ -215,6 +219,12 @@ trap() {
     ((__ds_r == 0))
   } >/dev/null 2>&1
 }
+
+# The user's RETURN trap. It fires when the function that set it returns, so it is set in this
+# one (called with its output discarded), and guarded so that docker-shell's own functions, the
+# `trap` wrapper among them, never run it; `trap -p` shows the user's text ($1 here).
+__ds_rguard='case ${FUNCNAME-} in trap | __ds_*) ;; *) builtin eval "$__ds_tret" ;; esac'
+__ds_setret() { builtin trap -- "${1-$__ds_rguard}" RETURN; }
 
 __ds_onexit() {
   __ds_xs=$?
