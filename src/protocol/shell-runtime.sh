@@ -27,12 +27,18 @@ __ds_setup() {
   builtin readonly -f __ds_setup __ds_recv __ds_enter __ds_done __ds_fin __ds_stash __ds_cd __ds_env_set __ds_env_back \
     __ds_onexit __ds_restart __ds_state __ds_ready __ds_oom __ds_setret exit trap
   builtin readonly __ds_i __ds_o __ds_e
-  builtin shopt -s expand_aliases
+  # Like an interactive shell: aliases expand, and a failed `exec` does not end the shell.
+  [[ -n ${__ds_bo1+x} ]] || builtin shopt -s expand_aliases
+  builtin shopt -s execfail
+  # The command loop is parsed next, from bash's input: with the user's aliases off (an alias
+  # named `do` or `done` would rewrite it); __ds_recv turns them back on.
+  if [[ :$BASHOPTS: == *:expand_aliases:* ]]; then __ds_al=1; builtin shopt -u expand_aliases; fi
 }
 
 # Reads one command: "<length>\n" then <length> bytes, "<assignments>\n<command>". The first
 # command after a (re)start comes as shell input that sets __ds_h to its length instead.
 __ds_recv() {
+  [[ -z $__ds_al ]] || { builtin shopt -s expand_aliases; __ds_al=; }
   if [[ -n $__ds_h ]]; then
     __ds_n=$__ds_h __ds_h=
   else
@@ -52,7 +58,8 @@ __ds_pre='\__ds_enter && { '
 __ds_post=$'\n\n{ __ds_nop() { :; }; } >&$(( __ds_s=$?, __ds_o ))\n}; { \\__ds_done; [[ -z $__ds_clr ]] || builtin trap - $__ds_clr; } >/dev/null 2>&1'
 
 __ds_enter() {
-  [[ -z $__ds_v ]] || builtin printf '%s\n' "$__ds_c" >&2
+  # set -v: the command as it was read (the unit being run was parsed before this).
+  [[ $__ds_fl != *v* ]] || builtin printf '%s\n' "$__ds_c" >&2
   __ds_in=1
   [[ -z ${__ds_env+x} ]] || __ds_env_set
   [[ -z $__ds_fl ]] || builtin set -"$__ds_fl"
@@ -79,7 +86,7 @@ __ds_done() {
     unset -v POSIXLY_CORRECT
     # Leaving POSIX mode resets some shopt options (alias expansion among them): put them back
     # (the two lists are worked out again only when the options have changed).
-    if [[ $__ds_bo != "$__ds_bo1" ]]; then
+    if [[ $__ds_bo != "${__ds_bo1-}" ]]; then
       __ds_bo1=$__ds_bo __ds_on= __ds_off=
       for __ds_k in expand_aliases inherit_errexit interactive_comments sourcepath shift_verbose; do
         if [[ :$__ds_bo: == *:$__ds_k:* ]]; then __ds_on+=" $__ds_k"; else __ds_off+=" $__ds_k"; fi
@@ -111,8 +118,7 @@ __ds_done() {
 __ds_stash() {
   __ds_in=
   builtin set +xvTEeun
-  __ds_fl=${__ds_f//[^xTEeua]/}
-  if [[ $__ds_f == *v* ]]; then __ds_v=1; else __ds_v=; fi
+  __ds_fl=${__ds_f//[^xTEeuav]/}
   [[ -z ${__ds_tdbg+x} ]] || __ds_clr+=' DEBUG'
   [[ -z ${__ds_terr+x} ]] || __ds_clr+=' ERR'
   [[ -z ${__ds_env+x} ]] || __ds_env_back
@@ -293,4 +299,4 @@ __ds_oom() {
   builtin return $s
 }
 
-__ds_fl= __ds_v= __ds_s=0 __ds_id= __ds_top= __ds_in= __ds_h= __ds_ex= __ds_bo1= __ds_clr= __ds_tclr=
+__ds_fl= __ds_s=0 __ds_id= __ds_top= __ds_in= __ds_h= __ds_ex= __ds_clr= __ds_tclr= __ds_al=
