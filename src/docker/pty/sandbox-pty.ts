@@ -157,6 +157,7 @@ export class SandboxPty implements AsyncDisposable {
    * @throws InvalidArgumentError for an unknown signal name; DockerApiError when the engine refuses the kill.
    * @example
    * ```ts
+   * const pty = await runner.pty();
    * await pty.kill(); // SIGHUP, as when a terminal window is closed
    * await pty.wait(); // 129
    * ```
