@@ -798,8 +798,8 @@ export class FileTransferError extends DockerShellError {
 }
 
 /**
- * `runner.spawn()` could not start the process: the engine refused the exec, e.g. its `cwd` does
- * not exist or its `user` is unknown in the image. Nothing runs. (A command that starts and
+ * `runner.spawn()` or `runner.pty()` could not start the process: the engine refused the exec, e.g.
+ * its `cwd` does not exist or its `user` is unknown in the image. Nothing runs. (A command that starts and
  * fails is not this: its exit code is in `wait()`'s result.)
  *
  * @example

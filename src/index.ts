@@ -47,6 +47,8 @@ export {
 } from './docker/files.js';
 export { SandboxProcess, type SpawnResult } from './docker/spawn/sandbox-process.js';
 export type { SpawnOptions } from './docker/spawn/spawn-options.js';
+export { SandboxPty } from './docker/pty/sandbox-pty.js';
+export type { PtyOptions } from './docker/pty/pty-options.js';
 export { LABEL_MANAGED, LABEL_OWNER, LABEL_RUNNER } from './docker/labels.js';
 export {
   prune,

@@ -15,16 +15,26 @@ import { addSandboxFlags, runnerOptions, type SandboxFlags } from './sandbox-fla
 import { pullImage, runStep, startRunner } from './sandbox-session.js';
 import { signalExitCode, trapSignals } from './signals.js';
 import { stepExitCode, type StepEnd } from './step-report.js';
+import { ttyShell } from './tty-shell.js';
 
 /** The `shell` verb. */
 export function shellCommand(): Command {
   const command = new Command('shell').description(
-    'an interactive bash prompt in a fresh sandbox: Ctrl-C interrupts a command, Ctrl-D or `exit` leaves and removes the sandbox',
+    'an interactive bash in a fresh sandbox, on a real terminal (--tty, the default at a terminal) or line by line (--no-tty): Ctrl-D or `exit` leaves and removes the sandbox',
   );
   addSandboxFlags(command, { timeout: 'none', timeoutHelp: 'timeout of each command: 30s, 5m, 1h, 1500 (ms), or none (Ctrl-C stops one)' });
-  return command.action(async (flags: SandboxFlags) => {
-    process.exitCode = await interactive(flags);
+  command
+    .option('--tty', 'a real terminal in the sandbox (full-screen programs, job control); the default when stdin and stdout are terminals')
+    .option('--no-tty', 'line mode: a prompt here, each line run in the session');
+  return command.action(async (flags: ShellFlags) => {
+    const tty = flags.tty ?? (process.stdin.isTTY === true && process.stdout.isTTY === true);
+    process.exitCode = tty ? await ttyShell(flags) : await interactive(flags);
   });
+}
+
+interface ShellFlags extends SandboxFlags {
+  /** `--tty` / `--no-tty`; undefined when neither was given. */
+  tty?: boolean;
 }
 
 /** Where the shell is, for the prompt. */

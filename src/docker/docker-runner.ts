@@ -39,6 +39,9 @@ import { prepareWorkdir } from './workdir.js';
 import type { SandboxProcess } from './spawn/sandbox-process.js';
 import { SpawnedProcesses } from './spawn/spawned-processes.js';
 import type { SpawnOptions } from './spawn/spawn-options.js';
+import type { PtyOptions } from './pty/pty-options.js';
+import type { SandboxPty } from './pty/sandbox-pty.js';
+import { Terminals } from './pty/terminals.js';
 
 /**
  * Options of `new DockerRunner()`: the sandbox's confinement (hardened by default) and the runner's
@@ -113,6 +116,7 @@ export class DockerRunner implements AsyncDisposable {
   #output: PassThrough | undefined;
   readonly #spawned = new SpawnedProcesses();
   #stopWatching: (() => void) | undefined;
+  readonly #terminals = new Terminals();
   readonly #closed: Promise<SessionCloseInfo>;
   #resolveClosed!: (info: SessionCloseInfo) => void;
   readonly #shells: ShellSet;
@@ -334,6 +338,32 @@ export class DockerRunner implements AsyncDisposable {
   }
 
   /**
+   * Opens a terminal in the sandbox, beside the session: `command` (an interactive bash by default)
+   * on a real pseudo-terminal of `cols` x `rows`, as the sandbox's user, from its workdir. Resolves
+   * once it runs, with its handle: `output`, `write()`, `resize()`, `wait()`, `kill()`. `stop()`
+   * ends every terminal.
+   * @throws SpawnFailedError (e.g. `cwd` missing), SessionClosedError (the runner was stopped)
+   * @example
+   * const pty = await runner.pty({ cols: 120, rows: 40 });
+   * pty.write('exit 7\r');
+   * console.log(await pty.wait()); // 7
+   */
+  pty(options: PtyOptions = {}): Promise<SandboxPty> {
+    return this.#terminals.open(options, async () => {
+      if (this.#stopping) throw this.#stoppedError();
+      const session = await this.#ready();
+      if (session.isClosed) throw new SessionClosedError(session.closeInfo ?? { reason: 'stopped', detail: 'the session has ended' });
+      return {
+        docker: this.#docker,
+        container: this.#container as Dockerode.Container,
+        user: this.#sandbox.user,
+        workdir: this.#sandbox.workdir,
+        maxOutputBytes: undefined,
+      };
+    });
+  }
+
+  /**
    * Ends the session gracefully: waits for queued commands, then closes bash's input (the attach
    * connection is half-closed), so bash exits by itself, and removes the container.
    * Use `stop()` to end at once.
@@ -448,6 +478,7 @@ export class DockerRunner implements AsyncDisposable {
     this.#keepAlive();
     this.#spawned.stopAll();
     this.#stopWatching?.();
+    this.#terminals.stopAll();
     // Commands end now, even when the engine does not answer (a start under way waits for it).
     // A session that already ended (e.g. given up as unresponsive, which stops the runner) keeps
     // its own reason: `closed` follows the session's.

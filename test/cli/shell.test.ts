@@ -25,12 +25,12 @@ function hasTmux(): boolean {
   }
 }
 
-/** The shell command line for the pane, with this test's label. */
+/** The line-mode shell command line for the pane (`--no-tty`: a pane is a terminal), with this test's label. */
 function shellCommandLine(): { line: string; label: string } {
   const { value, flag } = newLabel();
   labels.push(value);
   // No reaper: the CLI itself must remove its container.
-  const quoted = [...CLI_COMMAND, 'shell', ...flag].map((word) => `'${word}'`).join(' ');
+  const quoted = [...CLI_COMMAND, 'shell', '--no-tty', ...flag].map((word) => `'${word}'`).join(' ');
   return { line: `DOCKER_SHELL_REAPER=0 ${quoted}`, label: value };
 }
 

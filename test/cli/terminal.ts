@@ -20,6 +20,17 @@ export class Terminal {
     await this.#tmux('send-keys', '-t', 'main', ...keys);
   }
 
+  /** Resizes the window (and its one pane) to `cols` x `rows`: the program in it gets SIGWINCH. */
+  async resize(cols: number, rows: number): Promise<void> {
+    await this.#tmux('resize-window', '-t', 'main', '-x', String(cols), '-y', String(rows));
+  }
+
+  /** The pid of the pane's shell (the `sh -c` that runs the command given to `start()`). */
+  async panePid(): Promise<number> {
+    const { stdout } = await this.#tmux('display-message', '-p', '-t', 'main', '#{pane_pid}');
+    return Number(stdout.trim());
+  }
+
   /** The pane's text (colours stripped, wrapped lines joined), trailing blank lines dropped. */
   async screen(): Promise<string> {
     const { stdout } = await this.#tmux('capture-pane', '-p', '-J', '-t', 'main');

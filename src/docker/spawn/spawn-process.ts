@@ -105,7 +105,7 @@ export async function spawnProcess(context: SpawnContext, command: string, optio
 }
 
 /** The exec's exit status. The stream can end a moment before the engine has recorded it. */
-async function exitStatus(exec: Dockerode.Exec): Promise<number | null> {
+export async function exitStatus(exec: Dockerode.Exec): Promise<number | null> {
   for (let attempt = 0; attempt < 200; attempt += 1) {
     const info = await exec.inspect().catch(() => undefined);
     if (!info) return null;

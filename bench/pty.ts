@@ -1,0 +1,163 @@
+/**
+ * Terminals, measured side by side in one run: the keystroke echo round trip (write one byte to a
+ * terminal, wait until it is echoed back), against the session's `run('true')` round trip and the
+ * same byte through a spawned process without a terminal, on one warm runner:
+ *
+ * 1. `run('true')`: the session's command round trip, the baseline;
+ * 2. `pty()` running `cat`: the terminal's line discipline echoes the byte (the kernel, in the
+ *    sandbox), as when typing at a program that reads lines;
+ * 3. `pty()` running an interactive bash: readline reads the byte in raw mode and echoes it, as when
+ *    typing at the prompt;
+ * 4. `spawn('cat')`: the byte through stdin and back out of stdout, no terminal.
+ *
+ * Each round measures one of each, interleaved. On a terminal, each `a` is followed by a backspace,
+ * waited for but not counted, so the line stays short.
+ *
+ * Usage: npm run bench   (BENCH_PTY_ITERATIONS, default 1000: rounds)
+ * Prints a table and writes the figures to bench/results/pty.json.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import Dockerode from 'dockerode';
+import { DockerRunner } from '../src/docker/docker-runner.js';
+import { positiveIntegerFromEnv } from './lib/env.js';
+import { benchEnvironment } from './lib/environment.js';
+
+const RESULTS_FILE = new URL('./results/pty.json', import.meta.url);
+const WARMUP = 100;
+const BACKSPACE = '\x7f';
+
+interface PathResult {
+  path: string;
+  n: number;
+  medianMs: number;
+  p95Ms: number;
+  p99Ms: number;
+}
+
+function summarize(path: string, samples: number[]): PathResult {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.max(1, Math.ceil((p / 100) * sorted.length)) - 1] as number;
+  return { path, n: sorted.length, medianMs: at(50), p95Ms: at(95), p99Ms: at(99) };
+}
+
+/** Round trips of one byte over `write` until `output` carries its echo, one at a time. */
+class Echo {
+  readonly #write: (data: string) => void;
+  #seen = '';
+  #expected = '';
+  #resolve: (() => void) | undefined;
+
+  constructor(output: Readable, write: (data: string) => void) {
+    this.#write = write;
+    output.on('data', (chunk: Buffer) => {
+      this.#seen += chunk.toString('latin1');
+      this.#check();
+    });
+  }
+
+  /** Resolves once the output (since the last `type()`) carries `text`. */
+  until(text: string): Promise<void> {
+    this.#expected = text;
+    const seen = new Promise<void>((resolve) => (this.#resolve = resolve));
+    this.#check();
+    return seen;
+  }
+
+  /** Types `data` and resolves with the ms until `expected` came back. */
+  async type(data: string, expected: string): Promise<number> {
+    this.#seen = '';
+    const echoed = this.until(expected);
+    const start = performance.now();
+    this.#write(data);
+    await echoed;
+    return performance.now() - start;
+  }
+
+  #check(): void {
+    if (this.#resolve && this.#seen.includes(this.#expected)) {
+      const resolve = this.#resolve;
+      this.#resolve = undefined;
+      resolve();
+    }
+  }
+}
+
+/** One path: a measured round trip, and what puts it back as it was (not measured). */
+interface BenchPath {
+  measure(): Promise<number>;
+  reset?(): Promise<unknown>;
+}
+
+/** A keystroke `a` until its echo, then a backspace until its `\b`, so the line stays short. */
+function keystrokes(echo: Echo): BenchPath {
+  return { measure: () => echo.type('a', 'a'), reset: () => echo.type(BACKSPACE, '\b') };
+}
+
+async function main(): Promise<void> {
+  const rounds = positiveIntegerFromEnv('BENCH_PTY_ITERATIONS', 1000);
+  const docker = new Dockerode();
+  const runner = new DockerRunner({ docker });
+  try {
+    await runner.start();
+    const catPty = await runner.pty({ command: 'cat' });
+    const bashPty = await runner.pty();
+    const spawned = await runner.spawn('cat');
+    const bashEcho = new Echo(bashPty.output, (data) => bashPty.write(data));
+    // The prompt first, so no keystroke is typed ahead of readline.
+    await bashEcho.until('$ ');
+    const spawnEcho = new Echo(spawned.stdout, (data) => spawned.stdin.write(data));
+    const paths: Record<string, BenchPath> = {
+      "run('true') round trip": {
+        measure: async () => {
+          const start = performance.now();
+          const { exitCode } = await runner.run('true');
+          if (exitCode !== 0) throw new Error(`true exited with ${exitCode}`);
+          return performance.now() - start;
+        },
+      },
+      'pty keystroke echo: cat (line discipline)': keystrokes(new Echo(catPty.output, (data) => catPty.write(data))),
+      'pty keystroke echo: bash prompt (readline)': keystrokes(bashEcho),
+      'spawn: a byte through cat, no terminal': { measure: () => spawnEcho.type('a', 'a') },
+    };
+    const names = Object.keys(paths);
+    process.stderr.write(`${names.join(', ')}: ${WARMUP} warm-up + ${rounds} measured rounds, interleaved...\n`);
+    const samples = new Map(names.map((name) => [name, [] as number[]]));
+    for (let round = 0; round < WARMUP + rounds; round++) {
+      for (const name of names) {
+        const path = paths[name] as BenchPath;
+        const ms = await path.measure();
+        if (round >= WARMUP) samples.get(name)?.push(ms);
+        await path.reset?.();
+      }
+    }
+    const results = names.map((name) => summarize(name, samples.get(name) ?? []));
+    printTable(results, results[0] as PathResult);
+    await mkdir(new URL('.', RESULTS_FILE), { recursive: true });
+    await writeFile(RESULTS_FILE, `${JSON.stringify({ ...(await benchEnvironment(docker)), rounds, paths: results }, null, 2)}\n`);
+  } finally {
+    await runner.stop();
+  }
+}
+
+function printTable(results: PathResult[], baseline: PathResult): void {
+  const header = ['path', 'n', 'median ms', 'p95 ms', 'p99 ms', `x ${baseline.path}`];
+  const rows = results.map((r) => [
+    r.path,
+    String(r.n),
+    r.medianMs.toFixed(3),
+    r.p95Ms.toFixed(3),
+    r.p99Ms.toFixed(3),
+    (r.medianMs / baseline.medianMs).toFixed(2),
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] as string).length)));
+  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join(' | ');
+  console.log(line(header));
+  console.log(widths.map((width) => '-'.repeat(width)).join('-|-'));
+  for (const row of rows) console.log(line(row));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
