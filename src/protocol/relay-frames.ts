@@ -47,6 +47,15 @@ export function encodeRelayFrame(type: RelayFrameType, stream: number, payload: 
   return frame;
 }
 
+/** One frame's header alone, for a writer that sends the payload after it without copying it. */
+export function encodeRelayHeader(type: RelayFrameType, stream: number, length: number): Buffer {
+  const header = Buffer.allocUnsafe(HEADER_SIZE);
+  header[0] = type;
+  header.writeUInt32BE(stream, 1);
+  header.writeUInt32BE(length, 5);
+  return header;
+}
+
 /** A u32 payload (CREDIT's byte count). */
 export function u32Payload(value: number): Buffer {
   const payload = Buffer.allocUnsafe(4);
@@ -64,12 +73,20 @@ export function u16Payload(value: number): Buffer {
 const EMPTY = Buffer.alloc(0);
 
 /**
- * Splits a byte stream into frames, however it is cut. A frame whose payload is inside one chunk
- * is handed on as a slice of it (no copy); one cut across chunks is gathered first.
+ * Splits a byte stream into frames, however it is cut. DATA is handed on as it arrives, as slices
+ * of the input (no copy): one DATA frame cut across chunks comes out as several DATA pieces of the
+ * same stream, in order. Every other frame is small and comes out whole.
  */
 export class RelayFrameDecoder {
   readonly #onFrame: (frame: RelayFrame) => void;
-  #pending: Buffer = EMPTY;
+  readonly #header = Buffer.alloc(HEADER_SIZE);
+  #headerFill = 0;
+  #type: RelayFrameType = RelayFrameType.data;
+  #stream = 0;
+  /** Payload bytes of the current frame still to come. */
+  #remaining = 0;
+  /** The pieces of a control frame's payload seen so far. */
+  #control: Buffer[] = [];
 
   constructor(onFrame: (frame: RelayFrame) => void) {
     this.#onFrame = onFrame;
@@ -77,27 +94,45 @@ export class RelayFrameDecoder {
 
   /** True when the input so far ended exactly on a frame boundary. */
   get isAtBoundary(): boolean {
-    return this.#pending.length === 0;
+    return this.#headerFill === 0 && this.#remaining === 0;
   }
 
   /** @throws Error on an unknown type or an oversized length: the stream is not ours or is corrupt. */
   push(chunk: Buffer): void {
-    let input = this.#pending.length > 0 ? Buffer.concat([this.#pending, chunk]) : chunk;
     let offset = 0;
-    while (input.length - offset >= HEADER_SIZE) {
-      const type = input[offset] as number;
-      const length = input.readUInt32BE(offset + 5);
-      if (!KNOWN_TYPES.has(type) || length > MAX_PAYLOAD) {
-        throw new Error(`not a relay frame: header ${input.subarray(offset, offset + HEADER_SIZE).toString('hex')}`);
+    while (offset < chunk.length) {
+      if (this.#remaining > 0) {
+        const take = Math.min(this.#remaining, chunk.length - offset);
+        const piece = chunk.subarray(offset, offset + take);
+        this.#remaining -= take;
+        offset += take;
+        if (this.#type === RelayFrameType.data) this.#onFrame({ type: this.#type, stream: this.#stream, payload: piece });
+        else {
+          this.#control.push(piece);
+          if (this.#remaining === 0) this.#emitControl();
+        }
+        continue;
       }
-      const end = offset + HEADER_SIZE + length;
-      if (end > input.length) break;
-      const stream = input.readUInt32BE(offset + 1);
-      this.#onFrame({ type: type as RelayFrameType, stream, payload: input.subarray(offset + HEADER_SIZE, end) });
-      offset = end;
+      const take = Math.min(HEADER_SIZE - this.#headerFill, chunk.length - offset);
+      chunk.copy(this.#header, this.#headerFill, offset, offset + take);
+      this.#headerFill += take;
+      offset += take;
+      if (this.#headerFill < HEADER_SIZE) return;
+      this.#headerFill = 0;
+      const type = this.#header[0] as number;
+      const length = this.#header.readUInt32BE(5);
+      if (!KNOWN_TYPES.has(type) || length > MAX_PAYLOAD) throw new Error(`not a relay frame: header ${this.#header.toString('hex')}`);
+      this.#type = type as RelayFrameType;
+      this.#stream = this.#header.readUInt32BE(1);
+      this.#remaining = length;
+      // An empty frame is whole at once; an empty DATA carries nothing and is dropped.
+      if (length === 0 && type !== RelayFrameType.data) this.#emitControl();
     }
-    // Keep only the unfinished frame; a copy, so the caller's chunk is not pinned.
-    input = input.subarray(offset);
-    this.#pending = input.length > 0 ? Buffer.from(input) : EMPTY;
+  }
+
+  #emitControl(): void {
+    const payload = this.#control.length === 1 ? (this.#control[0] as Buffer) : Buffer.concat(this.#control);
+    this.#control = [];
+    this.#onFrame({ type: this.#type, stream: this.#stream, payload });
   }
 }

@@ -13,7 +13,7 @@
 import { INITIAL_WINDOW, MAX_PAYLOAD, RelayFrameType as T } from '../../protocol/relay-frames.js';
 
 /** The relay's reads from a socket: a DATA frame at most this big. */
-const READ_CHUNK = 64 * 1024;
+const READ_CHUNK = 32 * 1024;
 
 const RELAY_SCRIPT = `
 use strict; use warnings;

@@ -11,7 +11,7 @@ import type { Socket } from 'node:net';
 import createDebug from 'debug';
 import type Dockerode from 'dockerode';
 import { DockerFrameDecoder } from '../../protocol/docker-frames.js';
-import { encodeRelayFrame, INITIAL_WINDOW, RelayFrameDecoder, RelayFrameType, u16Payload, u32Payload, type RelayFrame } from '../../protocol/relay-frames.js';
+import { encodeRelayFrame, encodeRelayHeader, INITIAL_WINDOW, RelayFrameDecoder, RelayFrameType, u16Payload, u32Payload, type RelayFrame } from '../../protocol/relay-frames.js';
 import { relayArgv } from './relay-script.js';
 
 const log = createDebug('docker-shell:ports');
@@ -43,6 +43,7 @@ export class Relay {
   #nextStream = 1;
   #stderr = '';
   #isEnded = false;
+  #corked = false;
 
   private constructor(socket: Duplex) {
     this.#socket = socket;
@@ -131,7 +132,20 @@ export class Relay {
   }
 
   #send(type: RelayFrameType, id: number, payload?: Uint8Array): void {
-    if (!this.#isEnded) this.#socket.write(encodeRelayFrame(type, id, payload));
+    if (this.#isEnded) return;
+    // The frames of one tick leave in one writev; a large payload is not copied behind its header.
+    if (!this.#corked) {
+      this.#corked = true;
+      this.#socket.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        this.#socket.uncork();
+      });
+    }
+    if (payload && payload.length > 1024) {
+      this.#socket.write(encodeRelayHeader(type, id, payload.length));
+      this.#socket.write(payload);
+    } else this.#socket.write(encodeRelayFrame(type, id, payload));
   }
 
   #listen(hello: () => void): void {
