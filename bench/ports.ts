@@ -167,7 +167,11 @@ async function publishedServer(docker: Dockerode): Promise<{ container: Dockerod
     Entrypoint: ['bash', '-c', echoServerCommand(SERVER_PORT, true)],
     Labels: runnerLabels('bench-ports'),
     ExposedPorts: { [`${SERVER_PORT}/tcp`]: {} },
-    HostConfig: { NetworkMode: 'bridge', PortBindings: { [`${SERVER_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] }, LogConfig: { Type: 'none', Config: {} } },
+    HostConfig: {
+      NetworkMode: 'bridge',
+      PortBindings: { [`${SERVER_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] },
+      LogConfig: { Type: 'none', Config: {} },
+    },
   });
   try {
     const stream = await container.attach({ stream: true, stdout: true, stderr: true });

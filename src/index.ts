@@ -46,6 +46,8 @@ export {
 } from './docker/files.js';
 export { SandboxProcess, type SpawnResult } from './docker/spawn/sandbox-process.js';
 export type { SpawnOptions } from './docker/spawn/spawn-options.js';
+export { PortForward } from './docker/ports/port-forward.js';
+export type { ForwardPortOptions } from './docker/ports/port-options.js';
 export { LABEL_MANAGED, LABEL_OWNER, LABEL_RUNNER } from './docker/labels.js';
 export {
   prune,
@@ -77,6 +79,8 @@ export {
   FileTypeError,
   UnsafeArchiveError,
   SpawnFailedError,
+  PortForwardError,
+  PortInUseError,
   type FileSide,
   CommandCanceledError,
   CommandFailedError,

@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  encodeRelayFrame,
-  MAX_PAYLOAD,
-  RelayFrameDecoder,
-  RelayFrameType,
-  u16Payload,
-  u32Payload,
-  type RelayFrame,
-} from '../../src/protocol/relay-frames.js';
+import { encodeRelayFrame, MAX_PAYLOAD, RelayFrameDecoder, RelayFrameType, u16Payload, u32Payload, type RelayFrame } from '../../src/protocol/relay-frames.js';
 import { mulberry32 } from '../helpers/random.js';
 
 /** A frame as the test compares it: hex payload, so mismatches print readably. */
@@ -55,7 +47,8 @@ function decodeCut(bytes: Buffer, cuts: number[]): { frames: Seen[]; atBoundary:
     const count = frames.length;
     decoder.push(bytes.subarray(edges[c], edges[c + 1]));
     // Each DATA piece is a slice of this chunk: never longer than it.
-    for (const frame of frames.slice(count)) if (frame.type === RelayFrameType.data) expect(frame.payload.length / 2).toBeLessThanOrEqual(edges[c + 1]! - edges[c]!);
+    for (const frame of frames.slice(count))
+      if (frame.type === RelayFrameType.data) expect(frame.payload.length / 2).toBeLessThanOrEqual(edges[c + 1]! - edges[c]!);
     atBoundary.push(decoder.isAtBoundary);
   }
   return { frames: joined(frames), atBoundary };
@@ -92,7 +85,12 @@ describe('relay frames', () => {
     for (let a = 0; a <= bytes.length; a++) {
       for (let b = a; b <= bytes.length; b++) expect(decodeCut(bytes, [a, b]).frames, `cuts ${a},${b}`).toEqual(want);
     }
-    expect(decodeCut(bytes, Array.from({ length: bytes.length - 1 }, (_, i) => i + 1)).frames).toEqual(want);
+    expect(
+      decodeCut(
+        bytes,
+        Array.from({ length: bytes.length - 1 }, (_, i) => i + 1),
+      ).frames,
+    ).toEqual(want);
   });
 
   it('decodes random streams of large frames cut at random offsets', () => {

@@ -19,7 +19,12 @@ export class PortForwards {
     if (this.#stopped) throw stoppedError();
     const target = await ready();
     this.#count += 1;
-    const forward = await openForward({ ...target, tagVariable: tagVariable(`port-${this.#count}`) }, containerPort, options.host ?? '127.0.0.1', options.hostPort ?? 0);
+    const forward = await openForward(
+      { ...target, tagVariable: tagVariable(`port-${this.#count}`) },
+      containerPort,
+      options.host ?? '127.0.0.1',
+      options.hostPort ?? 0,
+    );
     if (this.#stopped) {
       await forward.close();
       throw stoppedError();

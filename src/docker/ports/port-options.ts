@@ -26,7 +26,8 @@ const OPTION_NAMES = ['host', 'hostPort'];
 
 /** Checks `forwardPort()`'s arguments at the door, naming the one that is wrong. */
 export function checkForwardPort(containerPort: unknown, options: ForwardPortOptions): void {
-  if (!isPort(containerPort) || containerPort === 0) throw new InvalidArgumentError('containerPort', 'a TCP port, a whole number from 1 to 65535', containerPort);
+  if (!isPort(containerPort) || containerPort === 0)
+    throw new InvalidArgumentError('containerPort', 'a TCP port, a whole number from 1 to 65535', containerPort);
   checkOptionsObject(options, OPTION_NAMES, 'forwardPort()');
   checkString(options.host, 'host', "a host address such as '127.0.0.1'");
   if (options.hostPort !== undefined && !isPort(options.hostPort)) {

@@ -11,7 +11,16 @@ import type { Socket } from 'node:net';
 import createDebug from 'debug';
 import type Dockerode from 'dockerode';
 import { DockerFrameDecoder } from '../../protocol/docker-frames.js';
-import { encodeRelayFrame, encodeRelayHeader, INITIAL_WINDOW, RelayFrameDecoder, RelayFrameType, u16Payload, u32Payload, type RelayFrame } from '../../protocol/relay-frames.js';
+import {
+  encodeRelayFrame,
+  encodeRelayHeader,
+  INITIAL_WINDOW,
+  RelayFrameDecoder,
+  RelayFrameType,
+  u16Payload,
+  u32Payload,
+  type RelayFrame,
+} from '../../protocol/relay-frames.js';
 import { relayArgv } from './relay-script.js';
 
 const log = createDebug('docker-shell:ports');
