@@ -28,6 +28,8 @@ export type ErrorCode =
   | 'ERR_UNSAFE_ARCHIVE'
   | 'ERR_FILE_TRANSFER'
   | 'ERR_SPAWN_FAILED'
+  | 'ERR_PORT_IN_USE'
+  | 'ERR_PORT_FORWARD'
   | 'ERR_POOL_QUEUE_FULL'
   | 'ERR_POOL_ACQUIRE_TIMEOUT'
   | 'ERR_POOL_ACQUIRE_CANCELED'
@@ -829,6 +831,65 @@ export class SpawnFailedError extends DockerShellError {
     this.command = command;
     this.detail = detail;
     this.exitCode = exitCode;
+  }
+}
+
+/**
+ * `runner.forwardPort()` could not listen on the host address asked for: something on the host
+ * already listens on that port. Nothing was forwarded.
+ *
+ * @example
+ * ```ts
+ * const forward = await runner.forwardPort(8080, { hostPort: 18080 }).catch((error: unknown) => {
+ *   if (error instanceof PortInUseError) return runner.forwardPort(8080); // any free port instead
+ *   throw error;
+ * });
+ * ```
+ */
+export class PortInUseError extends DockerShellError {
+  static override readonly code = 'ERR_PORT_IN_USE' as const;
+  declare readonly code: 'ERR_PORT_IN_USE';
+  /** The host address asked for. */
+  readonly host: string;
+  /** The host port asked for. */
+  readonly port: number;
+
+  constructor(host: string, port: number, options?: ErrorOptions) {
+    super('ERR_PORT_IN_USE', `Port ${port} on ${host} is already in use on the host. Pass another \`hostPort\`, or 0 (the default) for any free one.`, options);
+    this.host = host;
+    this.port = port;
+  }
+}
+
+/**
+ * A port forward failed: the host could not listen on the address asked for (e.g. an address this
+ * machine does not have), or the relay in the sandbox did not start (the image has no `perl`) or
+ * died (the sandbox went away). `forward.closed` resolves with this error when the relay dies.
+ *
+ * @example
+ * ```ts
+ * const forward = await runner.forwardPort(8080);
+ * const error = await forward.closed; // undefined after forward.close()
+ * if (error) console.error(error.containerPort, error.detail);
+ * ```
+ */
+export class PortForwardError extends DockerShellError {
+  static override readonly code = 'ERR_PORT_FORWARD' as const;
+  declare readonly code: 'ERR_PORT_FORWARD';
+  /** The sandbox port of the forward. */
+  readonly containerPort: number;
+  /** What went wrong, in the host's or the relay's words. */
+  readonly detail: string;
+
+  constructor(containerPort: number, detail: string, options?: ErrorOptions) {
+    super(
+      'ERR_PORT_FORWARD',
+      `The forward to port ${containerPort} in the sandbox failed: ${detail}. ` +
+        'The relay needs `perl` in the image (the base image has it) and a running sandbox; check `host` is an address of this machine.',
+      options,
+    );
+    this.containerPort = containerPort;
+    this.detail = detail;
   }
 }
 

@@ -49,6 +49,8 @@ export { SandboxProcess, type SpawnResult } from './docker/spawn/sandbox-process
 export type { SpawnOptions } from './docker/spawn/spawn-options.js';
 export { SandboxPty } from './docker/pty/sandbox-pty.js';
 export type { PtyOptions } from './docker/pty/pty-options.js';
+export { PortForward } from './docker/ports/port-forward.js';
+export type { ForwardPortOptions } from './docker/ports/port-options.js';
 export { LABEL_MANAGED, LABEL_OWNER, LABEL_RUNNER } from './docker/labels.js';
 export {
   prune,
@@ -80,6 +82,8 @@ export {
   FileTypeError,
   UnsafeArchiveError,
   SpawnFailedError,
+  PortForwardError,
+  PortInUseError,
   type FileSide,
   CommandCanceledError,
   CommandFailedError,

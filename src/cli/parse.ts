@@ -81,6 +81,23 @@ export function parseTransfer(text: string): TransferSpec {
   return { from, to };
 }
 
+/** A `--port` value: the sandbox port, and the host port (0: any free one). */
+export interface PortSpec {
+  hostPort: number;
+  containerPort: number;
+}
+
+/** `CONTAINER_PORT` or `HOST_PORT:CONTAINER_PORT`, e.g. `8080` or `18080:8080`. */
+export function parsePortSpec(text: string): PortSpec {
+  const match = /^(?:(\d{1,5}):)?(\d{1,5})$/.exec(text);
+  const hostPort = Number(match?.[1] ?? 0);
+  const containerPort = Number(match?.[2]);
+  if (!match || containerPort < 1 || containerPort > 65535 || hostPort > 65535) {
+    throw new UsageError('Expected [HOST_PORT:]CONTAINER_PORT, e.g. 8080 or 18080:8080 (ports 1 to 65535).');
+  }
+  return { hostPort, containerPort };
+}
+
 /** Collects a repeatable option's values in order (commander calls it with each value and the list so far). */
 export function collect<T>(parse: (text: string) => T): (text: string, previous: T[] | undefined) => T[] {
   return (text, previous) => [...(previous ?? []), parse(text)];

@@ -11,7 +11,7 @@ import { LiveOutput, writeTo } from './live-output.js';
 import { collect, parseTransfer, type TransferSpec } from './parse.js';
 import { Progress } from './progress.js';
 import { addSandboxFlags, runnerOptions, type SandboxFlags } from './sandbox-flags.js';
-import { pullImage, runStep, startRunner } from './sandbox-session.js';
+import { forwardPorts, pullImage, runStep, startRunner } from './sandbox-session.js';
 import { signalExitCode, trapSignals } from './signals.js';
 import { StepTally, summaryLine } from './run-summary.js';
 import { stepFailed, stepFooter, stepHeader, stepRecord, type StepOutcome } from './step-report.js';
@@ -71,6 +71,7 @@ async function runSteps(commands: readonly string[], flags: RunFlags): Promise<n
   try {
     await pullImage(runner, flags, progress, controller.signal);
     await startRunner(runner, progress);
+    await forwardPorts(runner, flags.port ?? [], progress);
     await putAll(runner, flags.put ?? [], progress);
     phase = 'steps';
     const steps = await runAll(runner, commands, flags, controller.signal, progress);

@@ -6,7 +6,7 @@ import { Option, type Command } from 'commander';
 import type { DockerRunnerOptions } from '../docker/docker-runner.js';
 import { BASE_IMAGE, type PullPolicy } from '../docker/images.js';
 import { SANDBOX_DEFAULTS } from '../docker/sandbox-options.js';
-import { collect, parseDuration, parseKeyValue, parsePositiveInteger, parsePositiveNumber, parseSize } from './parse.js';
+import { collect, parseDuration, parseKeyValue, parsePortSpec, parsePositiveInteger, parsePositiveNumber, parseSize, type PortSpec } from './parse.js';
 
 /** What commander hands the action for the flags added by {@link addSandboxFlags}. */
 export interface SandboxFlags {
@@ -28,6 +28,7 @@ export interface SandboxFlags {
   label?: Array<[string, string]>;
   pull: PullPolicy;
   quiet?: boolean;
+  port?: PortSpec[];
 }
 
 /** Adds the sandbox's flags to `command`; `timeout` is its default per-command timeout, as typed (`5m`, `none`). */
@@ -57,6 +58,11 @@ export function addSandboxFlags(command: Command, defaults: { timeout: string; t
       '-l, --label <KEY=VALUE>',
       'an extra label on the container (repeatable)',
       collect((text) => parseKeyValue(text)),
+    )
+    .option(
+      '-p, --port <[HOST_PORT:]CONTAINER_PORT>',
+      'reach a server in the sandbox from 127.0.0.1:HOST_PORT (any free port if left out; the network stays off; repeatable)',
+      collect(parsePortSpec),
     )
     .addOption(new Option('--pull <policy>', 'when to pull the image').choices(['missing', 'never', 'always']).default('missing'))
     .option('-q, --quiet', "no progress, spinner or docker-shell's own lines on stderr (errors still print)");

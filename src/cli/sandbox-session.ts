@@ -7,7 +7,7 @@ import type { DockerRunner } from '../docker/docker-runner.js';
 import { ensureImage } from '../docker/images.js';
 import { SessionClosedError } from '../errors.js';
 import type { LiveOutput } from './live-output.js';
-import { formatDuration } from './parse.js';
+import { formatDuration, type PortSpec } from './parse.js';
 import type { Progress } from './progress.js';
 import type { SandboxFlags } from './sandbox-flags.js';
 import type { StepEnd } from './step-report.js';
@@ -34,6 +34,14 @@ export async function startRunner(runner: DockerRunner, progress: Progress): Pro
     throw error;
   }
   task.succeed(`sandbox ${runner.id?.slice(0, 12)} started from ${runner.image} in ${formatDuration(performance.now() - started)}`);
+}
+
+/** Opens a forward for each `--port`, and says on stderr where each server is reached. */
+export async function forwardPorts(runner: DockerRunner, specs: readonly PortSpec[], progress: Progress): Promise<void> {
+  for (const { hostPort, containerPort } of specs) {
+    const forward = await runner.forwardPort(containerPort, { hostPort });
+    progress.line(`port ${containerPort} of the sandbox is at ${forward.url}`);
+  }
 }
 
 /**

@@ -12,7 +12,7 @@ import { LiveOutput } from './live-output.js';
 import { formatBytes } from './parse.js';
 import { Progress } from './progress.js';
 import { addSandboxFlags, runnerOptions, type SandboxFlags } from './sandbox-flags.js';
-import { pullImage, runStep, startRunner } from './sandbox-session.js';
+import { forwardPorts, pullImage, runStep, startRunner } from './sandbox-session.js';
 import { signalExitCode, trapSignals } from './signals.js';
 import { stepExitCode, type StepEnd } from './step-report.js';
 import { ttyShell } from './tty-shell.js';
@@ -81,6 +81,7 @@ async function interactive(flags: SandboxFlags): Promise<number> {
     try {
       await pullImage(runner, flags, progress, setup.signal);
       await startRunner(runner, progress);
+      await forwardPorts(runner, flags.port ?? [], progress);
     } catch (error) {
       if (trap.received === undefined) throw error;
       return signalExitCode(trap.received);

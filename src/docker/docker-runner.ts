@@ -42,6 +42,9 @@ import type { SpawnOptions } from './spawn/spawn-options.js';
 import type { PtyOptions } from './pty/pty-options.js';
 import type { SandboxPty } from './pty/sandbox-pty.js';
 import { Terminals } from './pty/terminals.js';
+import type { PortForward } from './ports/port-forward.js';
+import { PortForwards } from './ports/port-forwards.js';
+import type { ForwardPortOptions } from './ports/port-options.js';
 
 /**
  * Options of `new DockerRunner()`: the sandbox's confinement (hardened by default) and the runner's
@@ -117,6 +120,7 @@ export class DockerRunner implements AsyncDisposable {
   readonly #spawned = new SpawnedProcesses();
   #stopWatching: (() => void) | undefined;
   readonly #terminals = new Terminals();
+  readonly #forwards = new PortForwards();
   readonly #closed: Promise<SessionCloseInfo>;
   #resolveClosed!: (info: SessionCloseInfo) => void;
   readonly #shells: ShellSet;
@@ -364,6 +368,31 @@ export class DockerRunner implements AsyncDisposable {
   }
 
   /**
+   * Makes the server on `containerPort` inside the sandbox reachable from the host, while the
+   * sandbox's network stays off: connections to the forward's `host:port` (loopback by default, a
+   * free port unless `hostPort` says) reach `127.0.0.1:containerPort` in the sandbox, carried by a
+   * relay over the Docker API. `stop()` closes every forward.
+   * @throws PortInUseError, PortForwardError (e.g. no `perl` in the image), SessionClosedError (the runner was stopped)
+   * @example
+   * await runner.spawn('perl server.pl 8080');
+   * const forward = await runner.forwardPort(8080);
+   * console.log(forward.url); // e.g. http://127.0.0.1:39215/
+   */
+  forwardPort(containerPort: number, options: ForwardPortOptions = {}): Promise<PortForward> {
+    return this.#forwards.forward(containerPort, options, async () => {
+      if (this.#stopping) throw this.#stoppedError();
+      const session = await this.#ready();
+      if (session.isClosed) throw new SessionClosedError(session.closeInfo ?? { reason: 'stopped', detail: 'the session has ended' });
+      return { container: this.#container as Dockerode.Container, user: this.#sandbox.user };
+    });
+  }
+
+  /** The forwards `forwardPort()` opened that are still open, oldest first. */
+  forwards(): PortForward[] {
+    return this.#forwards.list();
+  }
+
+  /**
    * Ends the session gracefully: waits for queued commands, then closes bash's input (the attach
    * connection is half-closed), so bash exits by itself, and removes the container.
    * Use `stop()` to end at once.
@@ -479,6 +508,7 @@ export class DockerRunner implements AsyncDisposable {
     this.#spawned.stopAll();
     this.#stopWatching?.();
     this.#terminals.stopAll();
+    await this.#forwards.closeAll();
     // Commands end now, even when the engine does not answer (a start under way waits for it).
     // A session that already ended (e.g. given up as unresponsive, which stops the runner) keeps
     // its own reason: `closed` follows the session's.
