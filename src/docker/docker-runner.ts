@@ -9,7 +9,7 @@ import { DockerShellError, InvalidArgumentError, SessionClosedError, StartFailed
 import { checkChoice, checkCount, checkDuration, checkOptionsObject, checkString, checkStringRecord } from '../option-checks.js';
 import type { CommandResult, RunOptions } from '../session/command-result.js';
 import { checkRunOptions } from '../session/run-options.js';
-import { Session, type CommandEvent } from '../session/session.js';
+import { Session, type CommandEvent, type ShellTransport } from '../session/session.js';
 import { attachShell } from './attach-transport.js';
 import { containerSpec } from './container-spec.js';
 import { dockerError, resolveDocker, statusOf, type DockerConnection } from './docker-client.js';
@@ -121,8 +121,10 @@ export class DockerRunner implements AsyncDisposable {
   #stopWatching: (() => void) | undefined;
   readonly #terminals = new Terminals();
   readonly #forwards = new PortForwards();
-  readonly #closed: Promise<SessionCloseInfo>;
+  #closed!: Promise<SessionCloseInfo>;
   #resolveClosed!: (info: SessionCloseInfo) => void;
+  #transport: ShellTransport | undefined;
+  #hasQuota = false;
   readonly #shells: ShellSet;
 
   /** @throws InvalidArgumentError for an unknown option or a value of the wrong type. */
@@ -139,9 +141,7 @@ export class DockerRunner implements AsyncDisposable {
     this.#defaults = { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxOutputBytes: options.maxOutputBytes };
     checkRunOptions(this.#defaults);
     this.#docker = resolveDocker(options.docker);
-    this.#closed = new Promise((resolve) => {
-      this.#resolveClosed = resolve;
-    });
+    this.#newClosed();
   }
 
   /**
@@ -412,6 +412,29 @@ export class DockerRunner implements AsyncDisposable {
   }
 
   /**
+   * A fresh shell in the same sandbox: same container, files, spawned processes and forwards; a
+   * new bash with the sandbox's environment and workdir, nothing of the old one's state. After a
+   * command ran `exit` (which ends the session, `SessionClosedError`), this goes on; on a live
+   * session it runs `exit` first, after the commands already queued. When the shell is gone for
+   * good (replaced by `exec`, killed, the container stopped), there is nothing to go on with:
+   * `SessionClosedError` saying why; start a new runner.
+   * @example
+   * await runner.run('exit 3').catch(() => {}); // SessionClosedError: bash exited with status 3
+   * await runner.restart();
+   * await runner.run('ls'); // the files are still there
+   */
+  async restart(): Promise<void> {
+    const session = await this.#ready();
+    if (!session.isClosed) await session.run('exit 0').catch(() => {});
+    if (this.#stopping || !session.isRestartable) {
+      const info = this.#stopping ? { reason: 'stopped' as const, detail: 'the runner was stopped' } : (session.closeInfo as SessionCloseInfo);
+      throw new SessionClosedError(info);
+    }
+    this.#newClosed();
+    await this.#openSession();
+  }
+
+  /**
    * Kills and removes the container. Running and queued commands reject with `SessionClosedError`
    * (reason `stopped`). Idempotent; safe to call while `start()` is still under way.
    */
@@ -470,24 +493,40 @@ export class DockerRunner implements AsyncDisposable {
       });
       log('started container %s', this.#container.id);
       if (this.#stopping) throw this.#stoppedError();
-      const control = killControl(this.#container, this.#sandbox.user, () => void this.stop().catch(() => {}));
-      const options = { readyTimeoutMs: this.#options.startTimeoutMs, control, detectOom: true, tag: RUNNER_SESSION_TAG };
-      this.#session = await Session.open(transport, options).catch((error: unknown) => {
+      this.#transport = transport;
+      this.#hasQuota = hasQuota;
+      await this.#openSession().catch((error: unknown) => {
         throw error instanceof SessionClosedError ? new StartFailedError(image, error.detail, error) : error;
-      });
-      if (this.#output) this.#session.output.pipe(this.#output);
-      if (!this.#sandbox.readOnly && !hasQuota) this.#watchDisk(container);
-      const id = this.#container.id;
-      void this.#session.closed.then((info) => {
-        this.#stopWatching?.();
-        log('session of container %s closed: %s (%s)', id, info.reason, info.detail);
-        this.#resolveClosed(info);
       });
       return this;
     } catch (error) {
       await this.#teardown();
       throw error instanceof DockerShellError ? error : dockerError(this.#docker, 'start the runner', error);
     }
+  }
+
+  /** A session on the shell the transport reaches (at start, and after `exit` for `restart()`). */
+  async #openSession(): Promise<Session> {
+    const container = this.#container as Dockerode.Container;
+    const control = killControl(container, this.#sandbox.user, () => void this.stop().catch(() => {}));
+    const options = { readyTimeoutMs: this.#options.startTimeoutMs, control, detectOom: true, tag: RUNNER_SESSION_TAG };
+    const session = await Session.open(this.#transport as ShellTransport, options);
+    this.#session = session;
+    if (this.#output) session.output.pipe(this.#output, { end: false });
+    if (!this.#sandbox.readOnly && !this.#hasQuota) this.#watchDisk(container);
+    void session.closed.then((info) => {
+      this.#stopWatching?.();
+      log('session of container %s closed: %s (%s)', container.id, info.reason, info.detail);
+      if (!session.isRestartable) this.#output?.end();
+      this.#resolveClosed(info);
+    });
+    return session;
+  }
+
+  #newClosed(): void {
+    this.#closed = new Promise((resolve) => {
+      this.#resolveClosed = resolve;
+    });
   }
 
   /** A writable root without the engine's quota: past `disk`, the sandbox ends (and its layer goes with it). */

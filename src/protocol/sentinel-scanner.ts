@@ -17,6 +17,8 @@ export interface ScanResult {
     exitCode: number | null;
     /** The shell left its command loop (the sentinel ended in ` top`): the next command must restart it. */
     topLevel: boolean;
+    /** The command ran `exit` (the sentinel ended in ` exit`): the session is over, a fresh bash waits. */
+    exited: boolean;
     /** Bytes after the sentinel line, which belong to whatever comes next. */
     rest: Buffer;
   };
@@ -106,10 +108,10 @@ export class SentinelScanner {
 }
 
 /**
- * `" 127"` -> 127, `" 1 top"` -> 1 at top level; anything else -> null. (The ready line carries a
+ * `" 127"` -> 127, `" 1 top"` -> 1 at top level, `" 3 exit"` -> 3 and the shell exited; anything else -> null. (The ready line carries a
  * pid where a command's carries its exit code.)
  */
-function parseTail(tail: number[]): { exitCode: number | null; topLevel: boolean } {
-  const match = /^ (\d{1,10})( top)?$/.exec(String.fromCharCode(...tail));
-  return { exitCode: match ? Number(match[1]) : null, topLevel: match?.[2] !== undefined };
+function parseTail(tail: number[]): { exitCode: number | null; topLevel: boolean; exited: boolean } {
+  const match = /^ (\d{1,10})(?: (top|exit))?$/.exec(String.fromCharCode(...tail));
+  return { exitCode: match ? Number(match[1]) : null, topLevel: match?.[2] === 'top', exited: match?.[2] === 'exit' };
 }

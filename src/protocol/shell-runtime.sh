@@ -20,6 +20,8 @@
 __ds_setup() {
   builtin exec {__ds_i}<&0 {__ds_o}>&1 {__ds_e}>&2
   [[ -n ${__ds_bt+x} ]] || __ds_bt=${__ds_t-}
+  # The environment bash started with, for the fresh bash after `exit` (builtins only: no fork).
+  [[ -n ${__ds_env0+x} ]] || { builtin mapfile -d '' -t __ds_env0 </proc/$$/environ; __ds_cwd00=$PWD; }
   builtin trap '\__ds_onexit' EXIT
   # Interrupting a command sends bash SIGUSR2: break out of every loop up to the frame's own, so
   # the rest of the command is skipped; between commands (no __ds_id) it does nothing.
@@ -166,10 +168,22 @@ __ds_env_back() {
   builtin unset -v __ds_env __ds_eo
 }
 
-# `exit` marks the shell's end as wanted (the EXIT trap tells it from an error).
+# `exit` in the session's own shell ends the session, but not the process: after the user's EXIT
+# trap it reports the command with ` exit`, and becomes a fresh bash (the environment it started
+# with, nothing else) that waits for a new session: `runner.restart()` goes on in the same sandbox.
+# Elsewhere (a subshell, outside a command) it is bash's own.
 exit() {
   { __ds_xs=$? __ds_ex=1; builtin set +x; } 2>/dev/null
-  builtin exit "${@:-$__ds_xs}"
+  [[ $BASHPID == "$$" && -n $__ds_in && -n $__ds_id && ${1-0} =~ ^-?[0-9]+$ && $# -le 1 ]] || builtin exit "${@:-$__ds_xs}"
+  __ds_xs=$((${1-$__ds_xs} & 255))
+  [[ -z ${__ds_uexit+x} ]] || builtin eval "$__ds_uexit"
+  builtin echo "exit task $__ds_id" >&$__ds_e
+  builtin echo "exit task $__ds_id $__ds_xs exit" >&$__ds_o
+  builtin trap - EXIT
+  for __ds_k in $(builtin compgen -e); do builtin unset -v "$__ds_k" 2>/dev/null; done
+  for __ds_k in "${__ds_env0[@]}"; do builtin export "$__ds_k" 2>/dev/null; done
+  CDPATH= builtin cd -- "$__ds_cwd00" 2>/dev/null
+  builtin exec -a bash "$BASH" --noprofile --norc <&$__ds_i >&$__ds_o 2>&$__ds_e {__ds_i}<&- {__ds_o}>&- {__ds_e}>&-
 }
 
 # `trap` as bash's, except that docker-shell's EXIT trap stays (the user's runs at a real exit,

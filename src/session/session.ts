@@ -24,6 +24,8 @@ import { EventQueue } from './event-queue.js';
 export interface ByteSource {
   /** Registers the listener for the bytes as they arrive. */
   on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  /** Removes it, once the session is over (optional: then a later session cannot take over the transport). */
+  removeListener?(event: 'data', listener: (chunk: Buffer) => void): unknown;
 }
 
 /** The byte streams of a running bash, and a promise that settles when it is gone. */
@@ -153,6 +155,10 @@ export class Session {
   /** The shell is outside its command loop (as it starts, and after a ` top` sentinel). */
   #topLevel = true;
   #oomKills: number | undefined;
+  readonly #onStdout = (chunk: Buffer): void => this.#onData('stdout', chunk);
+  readonly #onStderr = (chunk: Buffer): void => this.#onData('stderr', chunk);
+  /** The command ran `exit`: a fresh bash waits on the same transport (see `Session.open`). */
+  #exited = false;
   /** Who holds the transport paused: the output readable, slow stream() consumers. */
   readonly #pausedBy = new Set<object>();
 
@@ -162,8 +168,8 @@ export class Session {
     this.#closedPromise = new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });
-    transport.stdout.on('data', (chunk: Buffer) => this.#onData('stdout', chunk));
-    transport.stderr.on('data', (chunk: Buffer) => this.#onData('stderr', chunk));
+    transport.stdout.on('data', this.#onStdout);
+    transport.stderr.on('data', this.#onStderr);
     // A write to a shell that just died fails with EPIPE; `closed` reports the death itself.
     transport.stdin.on('error', () => {});
     void transport.closed.then((info) => this.#onClosed(info));
@@ -219,6 +225,14 @@ export class Session {
   /** Why the session ended, once it has; undefined while it is open. */
   get closeInfo(): SessionCloseInfo | undefined {
     return this.#closeInfo;
+  }
+
+  /**
+   * True once a command has run `exit`: the session is over, but the shell process lives on as a
+   * fresh bash on the same transport, so `Session.open()` on it starts a new session.
+   */
+  get isRestartable(): boolean {
+    return this.#exited;
   }
 
   /** True once the session has ended (`closeInfo` says why). */
@@ -450,17 +464,24 @@ export class Session {
     if (stream === 'stdout') {
       current.exitCode = result.done.exitCode;
       this.#topLevel = result.done.topLevel;
+      this.#exited = result.done.exited;
     }
     if (result.done.rest.length > 0) this.#emit(result.done.rest);
-    if (current.isComplete) {
-      this.#current = undefined;
-      current.resolve(current.exitCode);
+    if (!current.isComplete) return;
+    if (this.#exited) {
+      const status = current.exitCode ?? 0;
+      this.#onClosed({ reason: 'shell-exited', detail: `bash exited with status ${status}`, exitCode: status });
+      return;
     }
+    this.#current = undefined;
+    current.resolve(current.exitCode);
   }
 
   #onClosed(info: SessionCloseInfo): void {
     if (this.#closeInfo) return;
     this.#closeInfo = info;
+    this.#transport.stdout.removeListener?.('data', this.#onStdout);
+    this.#transport.stderr.removeListener?.('data', this.#onStderr);
     this.#resolveClosed(info);
     const current = this.#current;
     this.#current = undefined;
