@@ -138,9 +138,13 @@ __ds_fin() {
 }
 
 # run(command, { cwd }): a missing directory is the command's failure, not the session's.
+# Messages from here are written as bash's own would be (bash would name this function's source,
+# which after a restart is a /dev/fd path, where a user expects `bash`).
 __ds_cd() {
   __ds_cwd0=$PWD __ds_old0=${OLDPWD-}
-  CDPATH= builtin cd -- "$__ds_cwd" && builtin return
+  CDPATH= builtin cd -- "$__ds_cwd" 2>/dev/null && builtin return
+  if [[ ! -e $__ds_cwd ]]; then __ds_k='No such file or directory'; elif [[ ! -d $__ds_cwd ]]; then __ds_k='Not a directory'; else __ds_k='Permission denied'; fi
+  builtin printf 'bash: cd: %s: %s\n' "$__ds_cwd" "$__ds_k" >&2
   builtin unset -v __ds_cwd0 __ds_old0
   __ds_s=1 __ds_skip=1
   builtin return 1
@@ -174,7 +178,8 @@ __ds_env_back() {
 # Elsewhere (a subshell, outside a command) it is bash's own.
 exit() {
   { __ds_xs=$? __ds_ex=1; builtin set +x; } 2>/dev/null
-  [[ $BASHPID == "$$" && -n $__ds_in && -n $__ds_id && ${1-0} =~ ^-?[0-9]+$ && $# -le 1 ]] || builtin exit "${@:-$__ds_xs}"
+  if [[ ! ${1-0} =~ ^-?[0-9]+$ ]]; then builtin printf 'bash: exit: %s: numeric argument required\n' "$1" >&2; builtin set -- 2; fi
+  [[ $BASHPID == "$$" && -n $__ds_in && -n $__ds_id && $# -le 1 ]] || builtin exit "${@:-$__ds_xs}"
   __ds_xs=$((${1-$__ds_xs} & 255))
   [[ -z ${__ds_uexit+x} ]] || builtin eval "$__ds_uexit"
   builtin echo "exit task $__ds_id" >&$__ds_e
@@ -224,8 +229,11 @@ trap() {
         *) __ds_pass+=("$__ds_g") ;;
       esac
     done
+    for __ds_g in "${__ds_pass[@]}"; do
+      builtin trap -p -- "$__ds_g" >/dev/null 2>&1 || { builtin printf 'bash: trap: %s: invalid signal specification\n' "$__ds_g" >&2; __ds_r=1; }
+    done
     if ((${#__ds_pass[@]})); then
-      if [[ $__ds_op == revert ]]; then builtin trap - "${__ds_pass[@]}" || __ds_r=$?; else builtin trap -- "$__ds_a" "${__ds_pass[@]}" || __ds_r=$?; fi
+      if [[ $__ds_op == revert ]]; then builtin trap - "${__ds_pass[@]}" 2>/dev/null; else builtin trap -- "$__ds_a" "${__ds_pass[@]}" 2>/dev/null; fi
     fi
     # Removed for good when the command ends (see __ds_post): a function cannot remove them.
     [[ -z $__ds_ret ]] || __ds_setret >/dev/null 2>&1
