@@ -256,7 +256,10 @@ __ds_setret() { builtin trap -- "${1-$__ds_rguard}" RETURN; }
 
 __ds_onexit() {
   __ds_xs=$?
-  if [[ -z $__ds_in || -n $__ds_ex ]]; then
+  # A real end: outside a command, `exit`, or a signal (SIGTERM from `docker stop` or `kill $$`,
+  # SIGHUP), which ends the session as it ends a script. bash runs this trap for a signal with `$?`
+  # as it was, normally 0, and an error that ends bash never leaves 0: that tells the two apart.
+  if [[ -z $__ds_in || -n $__ds_ex || $__ds_xs == 0 ]]; then
     [[ -z ${__ds_uexit+x} ]] || builtin eval "$__ds_uexit"
     builtin return
   fi

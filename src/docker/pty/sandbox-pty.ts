@@ -1,8 +1,8 @@
 /** The handle of a terminal opened in the sandbox beside the session: its output, input, size, end and kill. */
-import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
 import { InvalidArgumentError } from '../../errors.js';
 import { checkDimension } from './pty-options.js';
+import { signalTree } from '../spawn/signal-tree.js';
 
 /** @internal What `openPty()` hands a new SandboxPty. */
 export interface PtyParts {
@@ -162,18 +162,13 @@ export class SandboxPty implements AsyncDisposable {
    * await pty.wait(); // 129
    * ```
    */
-  async kill(signal: NodeJS.Signals = 'SIGHUP'): Promise<boolean> {
-    if (typeof signal !== 'string' || !(signal in constants.signals)) {
-      throw new InvalidArgumentError('signal', 'a signal name such as "SIGHUP" or "SIGKILL"', signal);
-    }
-    if (this.#ended) return false;
-    try {
-      await this.#parts.killTree(signal);
-    } catch (error) {
-      if (this.#ended) return false;
-      throw error;
-    }
-    return true;
+  kill(signal: NodeJS.Signals = 'SIGHUP'): Promise<boolean> {
+    return signalTree(
+      signal,
+      'SIGHUP',
+      () => this.#ended,
+      (name) => this.#parts.killTree(name),
+    );
   }
 
   /** Kills its processes (SIGKILL) if it still runs and waits for its end: `await using pty = await runner.pty()`. */

@@ -1,8 +1,8 @@
 /** The handle of a process spawned in the sandbox beside the session: its streams, its end, its kill. */
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
-import { InvalidArgumentError } from '../../errors.js';
 import type { CollectedOutput } from '../../session/command-output.js';
+import { signalTree } from './signal-tree.js';
 
 /**
  * What `SandboxProcess.wait()` resolves with, whatever the exit code: a non-zero exit, a timeout, a
@@ -173,19 +173,13 @@ export class SandboxProcess implements AsyncDisposable {
    * const { signal } = await server.wait(); // 'SIGTERM'
    * ```
    */
-  async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<boolean> {
-    if (typeof signal !== 'string' || !(signal in constants.signals)) {
-      throw new InvalidArgumentError('signal', 'a signal name such as "SIGTERM" or "SIGKILL"', signal);
-    }
-    if (this.#ended) return false;
-    try {
-      await this.#parts.killTree(signal);
-    } catch (error) {
-      // It ended meanwhile (e.g. the runner stopped): nothing left to signal.
-      if (this.#ended) return false;
-      throw error;
-    }
-    return true;
+  kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<boolean> {
+    return signalTree(
+      signal,
+      'SIGTERM',
+      () => this.#ended,
+      (name) => this.#parts.killTree(name),
+    );
   }
 
   /** Kills the process tree (SIGKILL) if it still runs and waits for its end: `await using proc = await runner.spawn(...)`. */
