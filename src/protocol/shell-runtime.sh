@@ -18,7 +18,7 @@
 #   EXIT trap in place (running the user's at a real exit) and knows the user's DEBUG and ERR traps.
 
 __ds_setup() {
-  builtin exec {__ds_i}<&0 {__ds_o}>&1 {__ds_e}>&2
+  builtin exec {__ds_i}<&0 {__ds_o}>&1 {__ds_e}>&2 {__ds_z}>/dev/null
   [[ -n ${__ds_bt+x} ]] || __ds_bt=${__ds_t-}
   # The environment bash started with, for the fresh bash after `exit` (builtins only: no fork).
   [[ -n ${__ds_env0+x} ]] || { builtin mapfile -d '' -t __ds_env0 </proc/$$/environ; __ds_cwd00=$PWD; }
@@ -28,7 +28,7 @@ __ds_setup() {
   builtin trap '[[ -z $__ds_id ]] || break 100000 2>/dev/null' USR2
   builtin readonly -f __ds_setup __ds_recv __ds_enter __ds_done __ds_fin __ds_stash __ds_cd __ds_env_set __ds_env_back \
     __ds_onexit __ds_restart __ds_state __ds_ready __ds_oom __ds_setret exit trap
-  builtin readonly __ds_i __ds_o __ds_e
+  builtin readonly __ds_i __ds_o __ds_e __ds_z
   # Like an interactive shell: aliases expand, and a failed `exec` does not end the shell.
   [[ -n ${__ds_bo1+x} ]] || builtin shopt -s expand_aliases
   builtin shopt -s execfail
@@ -44,34 +44,41 @@ __ds_recv() {
   if [[ -n $__ds_h ]]; then
     __ds_n=$__ds_h __ds_h=
   else
-    IFS= TMOUT= builtin read -r __ds_n || builtin return 1
+    IFS= TMOUT= builtin read -r -u "$__ds_i" __ds_n || builtin return 1
   fi
-  LC_ALL=C IFS= TMOUT= builtin read -r -N "$__ds_n" __ds_b || builtin return 1
+  LC_ALL=C IFS= TMOUT= builtin read -r -u "$__ds_i" -N "$__ds_n" __ds_b || builtin return 1
   builtin unset -v __ds_cwd __ds_sf __ds_env __ds_skip
   builtin eval "${__ds_b%%$'\n'*}"
   __ds_c=${__ds_b#*$'\n'}
 }
 
 __ds_pre='\__ds_enter && { '
-# After the command: capture its status without running a command (a redirection of a group
-# whose body only defines a function: no DEBUG trap, no trace), then report it. A function cannot
-# remove a DEBUG or ERR trap (bash puts back on return what it found on entry): __ds_done names
-# them in __ds_clr, and they are removed here, at the top level.
-__ds_post=$'\n\n{ __ds_nop() { :; }; } >&$(( __ds_s=$?, __ds_o ))\n}; { \\__ds_done; [[ -z $__ds_clr ]] || builtin trap - $__ds_clr; } >/dev/null 2>&1'
+# After the command, still inside its group: capture its status without running a command (in the
+# redirection of a group, before anything in it runs: no DEBUG trap, no trace), then report it with
+# the group's output going nowhere (a DEBUG trap or a trace of the frame's own commands). The group
+# starts with a function definition so that a command of comments only still makes a group. A
+# function cannot remove a DEBUG or ERR trap (bash puts back on return what it found on entry):
+# __ds_done names them in __ds_clr, and they are removed here, at the top level.
+__ds_post=$'\n\n{ __ds_nop() { :; }; \\__ds_done; [[ -z $__ds_clr ]] || builtin trap - $__ds_clr; } >&$(( __ds_s=$?, __ds_z )) 2>&$__ds_z\n}'
 
 __ds_enter() {
   # set -v: the command as it was read (the unit being run was parsed before this).
   [[ $__ds_fl != *v* ]] || builtin printf '%s\n' "$__ds_c" >&2
   __ds_in=1
   [[ -z ${__ds_env+x} ]] || __ds_env_set
-  [[ -z $__ds_fl ]] || builtin set -"$__ds_fl"
+  if [[ -z ${__ds_tdbg+x}${__ds_terr+x} && $__ds_fl != *x* ]]; then
+    [[ -z $__ds_fl ]] || builtin set -"$__ds_fl"
+    builtin return "$__ds_s"
+  fi
+  # Traced or trapped from here on: what runs here goes nowhere.
   {
+    [[ -z $__ds_fl ]] || builtin set -"$__ds_fl"
     [[ -z ${__ds_terr+x} ]] || builtin trap -- "$__ds_terr" ERR
     if [[ -z ${__ds_tdbg+x} ]]; then builtin return "$__ds_s"; fi
     builtin trap -- "$__ds_tdbg" DEBUG
     # A DEBUG trap now fires on any command here, but not on a subshell, which gives the status.
     ((__ds_s == 0)) || (builtin exit "$__ds_s")
-  } >/dev/null 2>&1
+  } >&$__ds_z 2>&$__ds_z
 }
 
 __ds_done() {
@@ -82,8 +89,8 @@ __ds_done() {
   set +a
   [[ $__ds_f != *a* ]] || export -n __ds_f __ds_px
   __ds_bad=
-  export -f builtin 2>/dev/null && { unset -f builtin; __ds_bad+=' builtin'; }
-  export -f eval 2>/dev/null && { unset -f eval; __ds_bad+=' eval'; }
+  export -f builtin && { unset -f builtin; __ds_bad+=' builtin'; }
+  export -f eval && { unset -f eval; __ds_bad+=' eval'; }
   if [[ -z $__ds_px ]]; then
     unset -v POSIXLY_CORRECT
     # Leaving POSIX mode resets some shopt options (alias expansion among them): put them back
@@ -110,8 +117,13 @@ __ds_done() {
     builtin printf 'docker-shell: a function named%s would take over the session, so it was removed; give it another name\n' "$__ds_bad" >&$__ds_e
     ((__ds_s)) || __ds_s=1
   fi
-  builtin echo "exit task $__ds_id" >&$__ds_e
-  builtin echo "exit task $__ds_id $__ds_s${__ds_top:+ top}" >&$__ds_o
+  # Held when bash is to be replaced: the new one must be ready first (see __ds_restart).
+  if [[ -n $__ds_hold ]]; then
+    __ds_held="$__ds_id $__ds_s top" __ds_hold=
+  else
+    builtin echo "exit task $__ds_id" >&$__ds_e
+    builtin echo "exit task $__ds_id $__ds_s${__ds_top:+ top}" >&$__ds_o
+  fi
   if ((__ds_s)); then __ds_pre='\__ds_enter || { '; else __ds_pre='\__ds_enter && { '; fi
   __ds_id= __ds_top=
 }
@@ -127,14 +139,14 @@ __ds_stash() {
 }
 
 # The loop's fallback: reports a command that did not reach __ds_done (a syntax error, an
-# interrupt, a loop left by `break`); "top" when the loop itself has ended, and then restarts.
+# interrupt, a loop left by `break`), whose status the loop left in __ds_q; "top" when the loop
+# itself has ended, and then restarts.
 __ds_fin() {
-  __ds_q=$?
   [[ -z $__ds_id ]] && builtin return
   [[ -n ${__ds_skip+x} ]] || __ds_s=$__ds_q
   __ds_top=${1-}
   __ds_done
-  [[ -z ${1-} ]] || __ds_restart
+  [[ -z ${1-} ]] || { builtin exec 0<&$__ds_i; __ds_restart; }
 }
 
 # run(command, { cwd }): a missing directory is the command's failure, not the session's.
@@ -188,7 +200,7 @@ exit() {
   for __ds_k in $(builtin compgen -e); do builtin unset -v "$__ds_k" 2>/dev/null; done
   for __ds_k in "${__ds_env0[@]}"; do builtin export "$__ds_k" 2>/dev/null; done
   CDPATH= builtin cd -- "$__ds_cwd00" 2>/dev/null
-  builtin exec -a bash "$BASH" --noprofile --norc <&$__ds_i >&$__ds_o 2>&$__ds_e {__ds_i}<&- {__ds_o}>&- {__ds_e}>&-
+  builtin exec -a bash "$BASH" --noprofile --norc <&$__ds_i >&$__ds_o 2>&$__ds_e {__ds_i}<&- {__ds_o}>&- {__ds_e}>&- {__ds_z}>&-
 }
 
 # `trap` as bash's, except that docker-shell's EXIT trap stays (the user's runs at a real exit,
@@ -265,8 +277,8 @@ __ds_onexit() {
   fi
   # An error ended bash in the middle of a command (set -e, set -u, ${x?}, a failed exec): report
   # the command as failed, then go on in a new bash (same process) that is given this state.
-  __ds_s=$__ds_xs __ds_top=top
-  { __ds_done; } >/dev/null 2>&1
+  __ds_s=$__ds_xs __ds_top=top __ds_hold=1
+  { __ds_done; } >&$__ds_z 2>&$__ds_z
   __ds_restart
 }
 
@@ -274,15 +286,24 @@ __ds_onexit() {
 # line count starts again at 1, where the command loop is then read: that keeps bash's messages
 # free of internal line numbers (a command's own lines count from 1, as in `bash -c`).
 __ds_restart() {
-  __ds_h=
+  __ds_hk=$__ds_held __ds_held= __ds_h=
   # The new bash keeps the session's own process tag (see kill-script.ts), not a command's.
   builtin unset -v POSIXLY_CORRECT __ds_t 2>/dev/null
   [[ -z $__ds_bt ]] || builtin export __ds_t=$__ds_bt
-  # Short of file descriptors (a command's `ulimit -n`), this bash carries on as it is.
+  # No process left to fork (a fork bomb at the pids limit) or no file descriptor (`ulimit -n`):
+  # this bash carries on as it is, or ends if it was ending (then without reporting the command).
+  if builtin read -r __ds_k </sys/fs/cgroup/pids.max && [[ $__ds_k != max ]] && builtin read -r __ds_j </sys/fs/cgroup/pids.current &&
+    ((__ds_j + 2 > __ds_k)); then
+    builtin return 1
+  fi 2>/dev/null
   __ds_st=$(__ds_state) && [[ $__ds_st == *__ds_setup* ]] || builtin return 1
   builtin exec {__ds_r}<<<"$__ds_st" || builtin return 1
   __ds_st=
-  BASH_ENV=/dev/fd/$__ds_r builtin exec -a bash "$BASH" --noprofile --norc <&$__ds_i >&$__ds_o 2>&$__ds_e {__ds_i}<&- {__ds_o}>&- {__ds_e}>&-
+  if [[ -n $__ds_hk ]]; then
+    builtin echo "exit task ${__ds_hk%% *}" >&$__ds_e
+    builtin echo "exit task $__ds_hk" >&$__ds_o
+  fi
+  BASH_ENV=/dev/fd/$__ds_r builtin exec -a bash "$BASH" --noprofile --norc <&$__ds_i >&$__ds_o 2>&$__ds_e {__ds_i}<&- {__ds_o}>&- {__ds_e}>&- {__ds_z}>&-
 }
 
 # The shell's state as a script that gives it to a new bash (the EXIT trap's, and snapshots').
@@ -297,7 +318,7 @@ __ds_state() {
       BASH | BASHOPTS | BASHPID | BASH_ALIASES | BASH_ARG* | BASH_CMDS | BASH_COMMAND | BASH_ENV | BASH_EXECUTION_STRING | BASH_LINENO | \
         BASH_REMATCH | BASH_SOURCE | BASH_SUBSHELL | BASH_VERSINFO | BASH_VERSION | COMP_WORDBREAKS | DIRSTACK | EPOCHREALTIME | \
         EPOCHSECONDS | EUID | FUNCNAME | GROUPS | HISTCMD | HOSTNAME | HOSTTYPE | LINENO | MACHTYPE | OSTYPE | PIPESTATUS | PPID | \
-        PWD | RANDOM | SECONDS | SHELLOPTS | SRANDOM | UID | _ | __ds_[ioer] | __ds_v | __ds_j | __ds_rt) ;;
+        PWD | RANDOM | SECONDS | SHELLOPTS | SRANDOM | UID | _ | __ds_[ioerz] | __ds_v | __ds_j | __ds_rt) ;;
       *) builtin declare -p -- "$__ds_v" ;;
     esac
   done
@@ -324,4 +345,4 @@ __ds_oom() {
   builtin return $s
 }
 
-__ds_fl= __ds_s=0 __ds_id= __ds_top= __ds_in= __ds_h= __ds_ex= __ds_clr= __ds_tclr= __ds_al=
+__ds_fl= __ds_s=0 __ds_id= __ds_top= __ds_in= __ds_h= __ds_ex= __ds_clr= __ds_tclr= __ds_al= __ds_hold= __ds_held=
