@@ -63,8 +63,9 @@ export function sessionPrelude(readyId: string): string {
 const LOOP = [
   'while \\__ds_recv; do for __ds_l in 1; do',
   '[[ -z ${__ds_cwd+x} ]] || \\__ds_cd || break;',
-  'if [[ -z ${__ds_sf+x} ]]; then __ds_t=$__ds_tg \\eval "$__ds_pre$__ds_c$__ds_post" </dev/null;',
-  'else __ds_t=$__ds_tg \\eval "$__ds_pre$__ds_c$__ds_post" < <(builtin printf -- "$__ds_sf"); fi;',
+  'builtin export __ds_t=$__ds_tg;',
+  'if [[ -z ${__ds_sf+x} ]]; then builtin eval "$__ds_pre$__ds_c$__ds_post" </dev/null;',
+  'else builtin eval "$__ds_pre$__ds_c$__ds_post" < <(builtin printf -- "$__ds_sf"); fi;',
   'done; __ds_q=$?; [[ -z $__ds_id ]] || { \\__ds_fin; [[ -z $__ds_clr ]] || builtin trap - $__ds_clr; } >&$__ds_z 2>&$__ds_z; done;',
   '__ds_q=$?; { \\__ds_fin top; } >/dev/null 2>&1',
 ].join(' ');

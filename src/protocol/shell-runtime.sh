@@ -29,6 +29,7 @@ __ds_setup() {
   builtin readonly -f __ds_setup __ds_recv __ds_enter __ds_done __ds_fin __ds_stash __ds_cd __ds_env_set __ds_env_back \
     __ds_onexit __ds_restart __ds_state __ds_ready __ds_oom __ds_setret exit trap
   builtin readonly __ds_i __ds_o __ds_e __ds_z
+  __ds_fo=("$__ds_o" "$__ds_z")
   # Like an interactive shell: aliases expand, and a failed `exec` does not end the shell.
   [[ -n ${__ds_bo1+x} ]] || builtin shopt -s expand_aliases
   builtin shopt -s execfail
@@ -54,12 +55,14 @@ __ds_recv() {
 
 __ds_pre='\__ds_enter && { '
 # After the command, still inside its group: capture its status without running a command (in the
-# redirection of a group, before anything in it runs: no DEBUG trap, no trace), then report it with
-# the group's output going nowhere (a DEBUG trap or a trace of the frame's own commands). The group
+# redirection of a group, before anything in it runs: no DEBUG trap, no trace), then report it.
+# The group's stdout is the session's own (the exit code's line goes there), or nowhere while a
+# DEBUG trap is set (it fires on the report's call), chosen by an index in the redirection itself;
+# its stderr goes nowhere (a trace of the call with `set -x`, the runtime's own probes). The group
 # starts with a function definition so that a command of comments only still makes a group. A
 # function cannot remove a DEBUG or ERR trap (bash puts back on return what it found on entry):
 # __ds_done names them in __ds_clr, and they are removed here, at the top level.
-__ds_post=$'\n\n{ __ds_nop() { :; }; \\__ds_done; [[ -z $__ds_clr ]] || builtin trap - $__ds_clr; } >&$(( __ds_s=$?, __ds_z )) 2>&$__ds_z\n}'
+__ds_post=$'\n\n{ __ds_nop() { :; }; \\__ds_done post; [[ -z $__ds_clr ]] || builtin trap - $__ds_clr; } >&${__ds_fo[__ds_s=$?, ${__ds_tdbg+1}${__ds_tclr:+1}0 > 0]} 2>&$__ds_z\n}'
 
 __ds_enter() {
   # set -v: the command as it was read (the unit being run was parsed before this).
@@ -82,15 +85,13 @@ __ds_enter() {
 }
 
 __ds_done() {
-  __ds_f=$- __ds_px= __ds_bo=$BASHOPTS
+  __ds_f=$- __ds_px= __ds_bo=$BASHOPTS __ds_t=$__ds_bt
   # In POSIX mode special builtins (export, unset, set) are found before functions: refuse a
-  # function named like what the frame itself calls (builtin, eval).
+  # function named `builtin`, through which the runtime calls every other builtin.
   if [[ -o posix ]]; then __ds_px=1; else POSIXLY_CORRECT=y; fi
-  set +a
-  [[ $__ds_f != *a* ]] || export -n __ds_f __ds_px
+  [[ $__ds_f != *a* ]] || { set +a; export -n __ds_f __ds_px __ds_bo __ds_t; }
   __ds_bad=
   export -f builtin && { unset -f builtin; __ds_bad+=' builtin'; }
-  export -f eval && { unset -f eval; __ds_bad+=' eval'; }
   if [[ -z $__ds_px ]]; then
     unset -v POSIXLY_CORRECT
     # Leaving POSIX mode resets some shopt options (alias expansion among them): put them back
@@ -104,8 +105,6 @@ __ds_done() {
     [[ -z $__ds_on ]] || builtin shopt -s $__ds_on
     [[ -z $__ds_off ]] || builtin shopt -u $__ds_off
   fi
-  # A command may have disabled a builtin the runtime calls (`enable -n echo`).
-  builtin enable echo printf read eval set trap shopt cd unset export declare local return exec
   __ds_clr=$__ds_tclr __ds_tclr=
   [[ -z $__ds_in ]] || __ds_stash
   if [[ -n ${__ds_cwd0+x} ]]; then
@@ -121,8 +120,18 @@ __ds_done() {
   if [[ -n $__ds_hold ]]; then
     __ds_held="$__ds_id $__ds_s top" __ds_hold=
   else
-    builtin echo "exit task $__ds_id" >&$__ds_e
-    builtin echo "exit task $__ds_id $__ds_s${__ds_top:+ top}" >&$__ds_o
+    # A command may have disabled a builtin the runtime calls (`enable -n echo`).
+    if ! builtin echo "exit task $__ds_id" >&$__ds_e; then
+      builtin enable echo printf read eval set trap shopt cd unset export declare local return exec
+      builtin echo "exit task $__ds_id" >&$__ds_e
+    fi
+    # stdout is the session's own here unless a DEBUG trap was set (see __ds_post), or on the
+    # loop's fallback (fin): then through the private copy.
+    if [[ ${1-} == post && -z ${__ds_tdbg+x}$__ds_clr ]]; then
+      builtin echo "exit task $__ds_id $__ds_s${__ds_top:+ top}"
+    else
+      builtin echo "exit task $__ds_id $__ds_s${__ds_top:+ top}" >&$__ds_o
+    fi
   fi
   if ((__ds_s)); then __ds_pre='\__ds_enter || { '; else __ds_pre='\__ds_enter && { '; fi
   __ds_id= __ds_top=
@@ -131,7 +140,7 @@ __ds_done() {
 # Sets the user's tracing aside until the next command (__ds_enter puts it back).
 __ds_stash() {
   __ds_in=
-  builtin set +xvTEeun
+  [[ $__ds_f != *[xvTEeun]* ]] || builtin set +xvTEeun
   __ds_fl=${__ds_f//[^xTEeuav]/}
   [[ -z ${__ds_tdbg+x} ]] || __ds_clr+=' DEBUG'
   [[ -z ${__ds_terr+x} ]] || __ds_clr+=' ERR'

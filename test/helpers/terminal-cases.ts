@@ -111,29 +111,28 @@ export const TERMINAL_CASES: TerminalCase[] = [
     ],
   },
   {
-    name: 'functions named like what the frame calls: `builtin` and `eval` are removed with a message, `trap` and `exit` refused',
+    name: 'a function named `builtin` is removed with a message; `trap` and `exit` are refused',
     steps: [
       {
         command: 'builtin() { echo hijacked; }',
         expect: { exitCode: 1, stderr: expect.stringContaining('a function named builtin would take over the session') },
       },
-      { command: 'eval() { :; }; echo still', expect: { exitCode: 1, stdout: 'still\n', stderr: expect.stringContaining('named eval') } },
       { command: 'trap() { :; }', expect: { exitCode: 1, stderr: expect.stringContaining('trap: readonly function') } },
       { command: 'exit() { :; }', expect: { exitCode: 1, stderr: expect.stringContaining('exit: readonly function') } },
-      { command: 'type -t builtin eval', expect: { stdout: 'builtin\nbuiltin\n' } },
+      { command: 'type -t builtin', expect: { stdout: 'builtin\n' } },
     ],
   },
   {
     name: "functions named like other builtins the frame uses: they are the user's, the frame is immune",
     steps: [
       {
-        command: ['echo', 'printf', 'read', 'return', 'set', 'unset', 'exec', 'enable', 'declare', 'local', 'command', 'shopt', 'cd', 'export']
+        command: ['eval', 'echo', 'printf', 'read', 'return', 'set', 'unset', 'exec', 'enable', 'declare', 'local', 'command', 'shopt', 'cd', 'export']
           .map((n) => `${n}() { :; }`)
           .join('; '),
         expect: { exitCode: 0 },
       },
       { command: '/bin/echo frame-ok; (exit 5)', expect: { exitCode: 5, stdout: 'frame-ok\n' } },
-      { command: 'builtin unset -f echo printf read return set unset exec enable declare local command shopt cd export', expect: { exitCode: 0 } },
+      { command: 'builtin unset -f eval echo printf read return set unset exec enable declare local command shopt cd export', expect: { exitCode: 0 } },
     ],
   },
   {
