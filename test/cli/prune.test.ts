@@ -74,6 +74,17 @@ describe('docker-shell prune --label', () => {
     const child = startCli(['run', ...flag, '--', 'sleep 100']);
     const exited = new Promise((resolve) => child.on('close', resolve));
     await waitForText(child.stderr, '[1/1] $ sleep 100');
+    // The header comes before the command reaches bash: wait until `sleep 100` runs in the sandbox.
+    await expect
+      .poll(
+        async () => {
+          const [id] = await containersWithLabel(value);
+          const top = id ? await docker.getContainer(id).top() : undefined;
+          return top?.Processes?.some((row: string[]) => row.join(' ').includes('sleep 100')) ?? false;
+        },
+        { timeout: 10_000, interval: 50 },
+      )
+      .toBe(true);
     child.kill('SIGKILL');
     await exited;
     const [left] = await containersWithLabel(value);
