@@ -6,7 +6,8 @@
 # - Else: says what the user must do, and fails.
 # gVisor (optional for the library, used by `runtime: 'runsc'`): as root on Debian with a local
 # dockerd, installs the Debian package `runsc` if missing and registers it in $DOCKER_DAEMON_JSON
-# (merged into what is there) as runtime `runsc` with $RUNSC_RUNTIME_ARGS. A dockerd that is already
+# (merged into what is there) as runtime `runsc` with $RUNSC_RUNTIME_ARGS, with "experimental": true
+# (checkpoints, for runner.hibernate(); read only when dockerd starts). A dockerd that is already
 # running reloads its runtimes on SIGHUP (no restart); one started here reads the file at start.
 # If gVisor cannot be set up, the script says so and carries on.
 set -euo pipefail
@@ -120,6 +121,8 @@ try {
   const ours = new Set(args.map(flag));
   const kept = (Array.isArray(old.runtimeArgs) ? old.runtimeArgs : []).filter((arg) => !ours.has(flag(arg)));
   config.runtimes[name] = { ...old, path: bin, runtimeArgs: [...kept, ...args] };
+  // Checkpoints of runsc sandboxes (runner.hibernate()) need the engine's experimental features.
+  config.experimental = true;
   if (JSON.stringify(config) === before) {
     console.log('unchanged');
   } else {
@@ -168,12 +171,21 @@ gvisor_activate() {
   return 1
 }
 
+# hibernate() needs checkpoints, which an engine reads from "experimental" only as it starts.
+experimental_note() {
+  [ "$(timeout 10 docker info --format '{{.ExperimentalBuild}}' 2>/dev/null)" = true ] && return 0
+  say "note: this engine runs without experimental features, so runner.hibernate() (checkpoints) will fail;"
+  say "  $DOCKER_DAEMON_JSON now says \"experimental\": true: restart dockerd to take it (not done here)."
+}
+
 if engine_answers; then
   # The running engine lists it, and the config file has it for the engine's next start.
-  if runsc_registered && grep -qs '"runsc"' "$DOCKER_DAEMON_JSON"; then
+  if runsc_registered && grep -qs '"runsc"' "$DOCKER_DAEMON_JSON" && grep -qs '"experimental": true' "$DOCKER_DAEMON_JSON"; then
     say "engine already answers, with runtime runsc registered; nothing to do"
+    experimental_note
   elif gvisor_manageable && gvisor_prepare; then
     gvisor_activate || true
+    experimental_note
   fi
   exit 0
 fi
