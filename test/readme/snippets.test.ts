@@ -32,6 +32,7 @@ import Dockerode from 'dockerode';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABEL_MANAGED, LABEL_OWNER } from '../../src/docker/labels.js';
+import { listLeases } from '../../src/docker/detach/lease.js';
 import { second } from '../helpers/second-docker.js';
 import { bashScript, normalizeOutput, npmScriptsIn, readBlocks, tsModule, type Block } from './readme-blocks.js';
 
@@ -181,8 +182,10 @@ async function leftovers(snippetPid: number | undefined): Promise<string[]> {
       () => false,
     );
     if (!answers) continue;
+    // A sandbox with a lease was handed over (detached) or taken over: another test's, not a leftover.
+    const leases = await listLeases(docker);
     for (const container of await docker.listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=true`] } })) {
-      if (known.has(container.Id)) continue;
+      if (known.has(container.Id) || leases.has(container.Id)) continue;
       const [host, pid] = (container.Labels[LABEL_OWNER] ?? '').split(':');
       const ours = host === hostname() && (Number(pid) === snippetPid || !isAlive(Number(pid)));
       if (!ours) {
