@@ -45,6 +45,9 @@ import { Terminals } from './pty/terminals.js';
 import type { PortForward } from './ports/port-forward.js';
 import { PortForwards } from './ports/port-forwards.js';
 import type { ForwardPortOptions } from './ports/port-options.js';
+import { SuspendableTimers } from '../session/suspendable-timers.js';
+import type { Hold } from './pause/hold.js';
+import { SandboxFreezer } from './pause/sandbox-freezer.js';
 
 /**
  * Options of `new DockerRunner()`: the sandbox's confinement (hardened by default) and the runner's
@@ -126,6 +129,9 @@ export class DockerRunner implements AsyncDisposable {
   #transport: ShellTransport | undefined;
   #hasQuota = false;
   readonly #shells: ShellSet;
+  /** The clock of every timeout in this sandbox, and the freezer that stops it (pause/resume). */
+  readonly #timers = new SuspendableTimers();
+  readonly #freezer: SandboxFreezer;
 
   /** @throws InvalidArgumentError for an unknown option or a value of the wrong type. */
   constructor(options: DockerRunnerOptions = {}) {
@@ -141,6 +147,7 @@ export class DockerRunner implements AsyncDisposable {
     this.#defaults = { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxOutputBytes: options.maxOutputBytes };
     checkRunOptions(this.#defaults);
     this.#docker = resolveDocker(options.docker);
+    this.#freezer = new SandboxFreezer(this.#docker, this.#timers);
     this.#newClosed();
   }
 
@@ -258,8 +265,15 @@ export class DockerRunner implements AsyncDisposable {
     const container = await this.#fileContainer();
     const ended = this.#session?.closeInfo;
     if (ended) throw new SessionClosedError(ended);
-    const context = { docker: this.#docker, container, sandbox: this.#sandbox, defaults: this.#defaults, readyTimeoutMs: this.#options.startTimeoutMs };
-    return this.#shells.open(context, options);
+    const context = {
+      docker: this.#docker,
+      container,
+      sandbox: this.#sandbox,
+      defaults: this.#defaults,
+      readyTimeoutMs: this.#options.startTimeoutMs,
+      ...this.#held(),
+    };
+    return this.#freezer.hold(() => this.#shells.open(context, options));
   }
 
   /**
@@ -272,7 +286,7 @@ export class DockerRunner implements AsyncDisposable {
     this.#checkTransfer(options, PUT_OPTION_NAMES, 'putFile()', [path, 'path']);
     if (typeof source === 'string') hostPath(source, 'source');
     else if (!(source instanceof Uint8Array)) throw new InvalidArgumentError('source', 'bytes (a Uint8Array or Buffer) or a local file path', source);
-    return putFile(await this.#fileContainer(), path, source, { ...this.#fileOptions(), ...options });
+    return this.#freezer.hold(async () => putFile(await this.#fileContainer(), path, source, { ...this.#fileOptions(), ...options }));
   }
 
   /**
@@ -282,7 +296,7 @@ export class DockerRunner implements AsyncDisposable {
   async putDirectory(localDir: string, containerDir: string, options: PutOptions = {}): Promise<TransferResult> {
     this.#checkTransfer(options, PUT_OPTION_NAMES, 'putDirectory()', [containerDir, 'containerDir']);
     hostPath(localDir, 'localDir');
-    return putDirectory(await this.#fileContainer(), localDir, containerDir, { ...this.#fileOptions(), ...options });
+    return this.#freezer.hold(async () => putDirectory(await this.#fileContainer(), localDir, containerDir, { ...this.#fileOptions(), ...options }));
   }
 
   /**
@@ -293,13 +307,13 @@ export class DockerRunner implements AsyncDisposable {
    */
   async getFile(path: string, options: GetFileOptions = {}): Promise<Buffer> {
     this.#checkTransfer(options, GET_FILE_OPTION_NAMES, 'getFile()', [path, 'path']);
-    return getFile(await this.#fileContainer(), path, { ...this.#fileOptions(), ...options });
+    return this.#freezer.hold(async () => getFile(await this.#fileContainer(), path, { ...this.#fileOptions(), ...options }));
   }
 
   /** Like `getFile`, as a stream of the file's bytes (bounded the same way). */
   async getFileStream(path: string, options: GetFileOptions = {}): Promise<Readable> {
     this.#checkTransfer(options, GET_FILE_OPTION_NAMES, 'getFileStream()', [path, 'path']);
-    return getFileStream(await this.#fileContainer(), path, { ...this.#fileOptions(), ...options });
+    return this.#freezer.hold(async () => getFileStream(await this.#fileContainer(), path, { ...this.#fileOptions(), ...options }));
   }
 
   /**
@@ -312,7 +326,7 @@ export class DockerRunner implements AsyncDisposable {
   async getDirectory(containerDir: string, localDir: string, options: GetDirectoryOptions = {}): Promise<TransferResult> {
     this.#checkTransfer(options, GET_DIRECTORY_OPTION_NAMES, 'getDirectory()', [containerDir, 'containerDir']);
     hostPath(localDir, 'localDir');
-    return getDirectory(await this.#fileContainer(), containerDir, localDir, { ...this.#fileOptions(), ...options });
+    return this.#freezer.hold(async () => getDirectory(await this.#fileContainer(), containerDir, localDir, { ...this.#fileOptions(), ...options }));
   }
 
   /**
@@ -332,7 +346,14 @@ export class DockerRunner implements AsyncDisposable {
       const session = await this.#ready();
       if (session.isClosed) throw new SessionClosedError(session.closeInfo ?? { reason: 'stopped', detail: 'the session has ended' });
       const container = this.#container as Dockerode.Container;
-      return { docker: this.#docker, container, user: this.#sandbox.user, workdir: this.#sandbox.workdir, maxOutputBytes: this.#options.maxOutputBytes };
+      return {
+        docker: this.#docker,
+        container,
+        user: this.#sandbox.user,
+        workdir: this.#sandbox.workdir,
+        maxOutputBytes: this.#options.maxOutputBytes,
+        ...this.#held(),
+      };
     });
   }
 
@@ -363,6 +384,7 @@ export class DockerRunner implements AsyncDisposable {
         user: this.#sandbox.user,
         workdir: this.#sandbox.workdir,
         maxOutputBytes: undefined,
+        ...this.#held(),
       };
     });
   }
@@ -383,7 +405,7 @@ export class DockerRunner implements AsyncDisposable {
       if (this.#stopping) throw this.#stoppedError();
       const session = await this.#ready();
       if (session.isClosed) throw new SessionClosedError(session.closeInfo ?? { reason: 'stopped', detail: 'the session has ended' });
-      return { container: this.#container as Dockerode.Container, user: this.#sandbox.user };
+      return { container: this.#container as Dockerode.Container, user: this.#sandbox.user, ...this.#held() };
     });
   }
 
@@ -402,6 +424,8 @@ export class DockerRunner implements AsyncDisposable {
     // An idle session lets the process exit; closing is work the caller waits for.
     this.#keepAlive();
     await this.#starting?.catch(() => {});
+    // Graceful: the queued commands run to their end, so a frozen sandbox thaws first.
+    if (this.isPaused) await this.resume();
     const session = this.#session;
     if (session && !session.isClosed) {
       await session.drain();
@@ -432,6 +456,38 @@ export class DockerRunner implements AsyncDisposable {
     }
     this.#newClosed();
     await this.#openSession();
+  }
+
+  /**
+   * Freezes the sandbox with the engine's freezer (`docker pause`), starting the runner first if
+   * needed: nothing in it runs (commands, background jobs, spawned processes, terminals, relays)
+   * until `resume()`, and it keeps its memory. Meanwhile `run()` and the other calls wait for the
+   * resume and then complete; timeouts do not count paused time. `stop()` works while paused;
+   * `close()` resumes first. Idempotent.
+   * @throws SessionClosedError once the runner was stopped; DockerApiError when the engine refuses.
+   * @example
+   * await runner.pause();
+   * const later = runner.run('date +%s'); // waits
+   * await runner.resume(); // now it runs
+   * console.log((await later).stdout);
+   */
+  pause(): Promise<void> {
+    return this.#freezer.pause(() => this.#fileContainer());
+  }
+
+  /**
+   * Thaws a paused sandbox: its processes go on where they were, then the waiting calls; the
+   * timeouts count down again from what they had left. Idempotent (a no-op when not paused).
+   * @throws SessionClosedError once the runner was stopped; DockerApiError when the engine refuses.
+   * @example await runner.resume();
+   */
+  resume(): Promise<void> {
+    return this.#freezer.resume(() => this.#fileContainer());
+  }
+
+  /** True from `pause()` until `resume()`: the sandbox is frozen (or about to be). */
+  get isPaused(): boolean {
+    return this.#freezer.isPaused;
   }
 
   /**
@@ -508,8 +564,8 @@ export class DockerRunner implements AsyncDisposable {
   /** A session on the shell the transport reaches (at start, and after `exit` for `restart()`). */
   async #openSession(): Promise<Session> {
     const container = this.#container as Dockerode.Container;
-    const control = killControl(container, this.#sandbox.user, () => void this.stop().catch(() => {}));
-    const options = { readyTimeoutMs: this.#options.startTimeoutMs, control, detectOom: true, tag: RUNNER_SESSION_TAG };
+    const control = killControl(container, this.#sandbox.user, () => void this.stop().catch(() => {}), this.#held().hold);
+    const options = { readyTimeoutMs: this.#options.startTimeoutMs, control, detectOom: true, tag: RUNNER_SESSION_TAG, timers: this.#timers };
     const session = await Session.open(this.#transport as ShellTransport, options);
     this.#session = session;
     if (this.#output) session.output.pipe(this.#output, { end: false });
@@ -543,6 +599,8 @@ export class DockerRunner implements AsyncDisposable {
   }
 
   async #stop(info: SessionCloseInfo = { reason: 'stopped', detail: 'the runner was stopped' }): Promise<void> {
+    // Removing a paused container needs no thaw; what waits for a resume gives up now.
+    this.#freezer.end(new SessionClosedError(info));
     this.#keepAlive();
     this.#spawned.stopAll();
     this.#stopWatching?.();
@@ -595,6 +653,11 @@ export class DockerRunner implements AsyncDisposable {
   #checkTransfer(options: unknown, known: readonly string[], owner: string, [path, option]: [unknown, string]): void {
     checkTransferOptions(options, known, owner);
     containerPath(path, this.#sandbox.workdir, option);
+  }
+
+  /** What the capabilities need to respect a pause: the shared clock, and a hold for their engine calls. */
+  #held(): { timers: SuspendableTimers; hold: Hold } {
+    return { timers: this.#timers, hold: (start) => this.#freezer.hold(start) };
   }
 
   #keepAlive(): void {
