@@ -4,7 +4,8 @@ import type Dockerode from 'dockerode';
 /**
  * True when the engine reports `container` paused (frozen by `docker pause` or `runner.pause()`).
  * For a runner made around an existing container (`DockerRunner.connect()`): it must know it is
- * paused before it opens a session on it.
+ * paused before it opens a session on it. The engine's flag can lag a pause or unpause made a few
+ * tens of milliseconds before (see `SandboxFreezer`).
  */
 export async function pauseStateOf(container: Dockerode.Container): Promise<boolean> {
   const info = await container.inspect();

@@ -6,11 +6,17 @@
  * invisible to callers but for the time it takes.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Dockerode from 'dockerode';
 import { SessionClosedError } from '../../errors.js';
 import type { SuspendableTimers } from '../../session/suspendable-timers.js';
 import { dockerError } from '../docker-client.js';
 import { isAlready, isNotRunning } from './pause-state.js';
+
+/** How long a refusal on the engine's possibly stale pause flag is retried, and how often. */
+const STALE_FLAG_MS = 1000;
+const STALE_FLAG_RETRY_MS = 10;
 
 /** The freezer whose hold the current call runs in: a hold within a hold must not wait for a pause that waits for it. */
 const holding = new AsyncLocalStorage<SandboxFreezer>();
@@ -62,9 +68,7 @@ export class SandboxFreezer {
       try {
         await this.#idle();
         this.#throwIfEnded();
-        await container.pause().catch((error: unknown) => {
-          if (!isAlready(error, 'paused')) throw this.#engineError('pause', container, error);
-        });
+        await this.#engineCall('pause', container, () => container.pause());
       } catch (error) {
         this.#paused = false;
         this.#timers.resume();
@@ -79,9 +83,7 @@ export class SandboxFreezer {
     return this.#change(async () => {
       if (!this.#paused) return;
       const container = await containerOf();
-      await container.unpause().catch((error: unknown) => {
-        if (!isAlready(error, 'not paused')) throw this.#engineError('resume', container, error);
-      });
+      await this.#engineCall('resume', container, () => container.unpause());
       this.#paused = false;
       this.#timers.resume();
       this.#release();
@@ -138,6 +140,26 @@ export class SandboxFreezer {
 
   #throwIfEnded(): void {
     if (this.#ended) throw this.#ended;
+  }
+
+  /**
+   * The engine's own pause flag can lag its freezer: a containerd event that arrives late sets it
+   * back for a few tens of milliseconds (measured up to ~45 ms on 20.10), and the engine refuses a
+   * pause as "already paused" (or an unpause as "not paused") on that stale flag. Such a refusal is
+   * retried for a while before it is believed (the container was paused or thawed from outside).
+   */
+  async #engineCall(action: 'pause' | 'resume', container: Dockerode.Container, call: () => Promise<unknown>): Promise<void> {
+    const deadline = performance.now() + STALE_FLAG_MS;
+    for (;;) {
+      try {
+        await call();
+        return;
+      } catch (error) {
+        if (!isAlready(error, action === 'pause' ? 'paused' : 'not paused')) throw this.#engineError(action, container, error);
+        if (performance.now() >= deadline) return;
+        await sleep(STALE_FLAG_RETRY_MS);
+      }
+    }
   }
 
   #engineError(action: 'pause' | 'resume', container: Dockerode.Container, error: unknown): Error {
