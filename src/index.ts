@@ -115,3 +115,5 @@ export {
   ShellLimitError,
   type EndpointFailure,
 } from './errors.js';
+// Pause and resume
+export { SuspendableTimers, type SuspendableTimer } from './session/suspendable-timers.js';

@@ -18,6 +18,22 @@ interface Entry {
   handle: NodeJS.Timeout | undefined;
 }
 
+/**
+ * A set of timeouts that stand still together: `suspend()` stops every countdown where it is,
+ * `resume()` goes on with the time each had left. Give one to several sessions (`timers` of
+ * `Session.open()`) to suspend all their timeouts at once, as `DockerRunner` does while paused.
+ *
+ * @example
+ * ```ts
+ * const timers = new SuspendableTimers();
+ * const { session, close } = await startLocalSession({ timers });
+ * const slow = session.run('sleep 1', { timeoutMs: 500 });
+ * timers.suspend(); // e.g. while the shell is frozen: no timeout of the session runs down
+ * timers.resume(); // the 500 ms go on from where they stood
+ * await slow;
+ * await close();
+ * ```
+ */
 export class SuspendableTimers {
   readonly #now: () => number;
   readonly #live = new Set<Entry>();
