@@ -126,3 +126,5 @@ export {
 export { listSandboxes, type ListSandboxesOptions, type SandboxHolder, type SandboxInfo } from './docker/detach/list-sandboxes.js';
 export { SandboxHeldError, SandboxNotFoundError, type SandboxMissingReason } from './errors.js';
 export type { HandOver } from './session/session.js';
+// Pause and resume
+export { SuspendableTimers, type SuspendableTimer } from './session/suspendable-timers.js';

@@ -47,6 +47,9 @@ import { Terminals } from './pty/terminals.js';
 import type { PortForward } from './ports/port-forward.js';
 import { PortForwards } from './ports/port-forwards.js';
 import type { ForwardPortOptions } from './ports/port-options.js';
+import { SuspendableTimers } from '../session/suspendable-timers.js';
+import type { Hold } from './pause/hold.js';
+import { SandboxFreezer } from './pause/sandbox-freezer.js';
 
 /**
  * Options of `new DockerRunner()`: the sandbox's confinement (hardened by default) and the runner's
@@ -215,6 +218,13 @@ export class DockerRunner implements AsyncDisposable {
   #lifetimeTimer: NodeJS.Timeout | undefined;
   /** This runner connected to the sandbox: a lease says so, which goes with the container. */
   #leased = false;
+  /** The session of a sandbox connected to while paused: it answers once resumed. */
+  #opening: Promise<Session> | undefined;
+  /** What the lease said of the shell when this runner connected to it. */
+  #adoptedHandOver: HandOver | undefined;
+  /** The clock of every timeout in this sandbox, and the freezer that stops it (pause/resume). */
+  readonly #timers = new SuspendableTimers();
+  readonly #freezer: SandboxFreezer;
 
   /** @throws InvalidArgumentError for an unknown option or a value of the wrong type. */
   constructor(options: DockerRunnerOptions = {}) {
@@ -231,6 +241,7 @@ export class DockerRunner implements AsyncDisposable {
     this.#defaults = { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxOutputBytes: options.maxOutputBytes };
     checkRunOptions(this.#defaults);
     this.#docker = resolveDocker(options.docker);
+    this.#freezer = new SandboxFreezer(this.#docker, this.#timers);
     this.#newClosed();
   }
 
@@ -348,8 +359,15 @@ export class DockerRunner implements AsyncDisposable {
     const container = await this.#fileContainer();
     const ended = this.#session?.closeInfo;
     if (ended) throw new SessionClosedError(ended);
-    const context = { docker: this.#docker, container, sandbox: this.#sandbox, defaults: this.#defaults, readyTimeoutMs: this.#options.startTimeoutMs };
-    return this.#shells.open(context, options);
+    const context = {
+      docker: this.#docker,
+      container,
+      sandbox: this.#sandbox,
+      defaults: this.#defaults,
+      readyTimeoutMs: this.#options.startTimeoutMs,
+      ...this.#held(),
+    };
+    return this.#freezer.hold(() => this.#shells.open(context, options));
   }
 
   /**
@@ -362,7 +380,7 @@ export class DockerRunner implements AsyncDisposable {
     this.#checkTransfer(options, PUT_OPTION_NAMES, 'putFile()', [path, 'path']);
     if (typeof source === 'string') hostPath(source, 'source');
     else if (!(source instanceof Uint8Array)) throw new InvalidArgumentError('source', 'bytes (a Uint8Array or Buffer) or a local file path', source);
-    return putFile(await this.#fileContainer(), path, source, { ...this.#fileOptions(), ...options });
+    return this.#freezer.hold(async () => putFile(await this.#fileContainer(), path, source, { ...this.#fileOptions(), ...options }));
   }
 
   /**
@@ -372,7 +390,7 @@ export class DockerRunner implements AsyncDisposable {
   async putDirectory(localDir: string, containerDir: string, options: PutOptions = {}): Promise<TransferResult> {
     this.#checkTransfer(options, PUT_OPTION_NAMES, 'putDirectory()', [containerDir, 'containerDir']);
     hostPath(localDir, 'localDir');
-    return putDirectory(await this.#fileContainer(), localDir, containerDir, { ...this.#fileOptions(), ...options });
+    return this.#freezer.hold(async () => putDirectory(await this.#fileContainer(), localDir, containerDir, { ...this.#fileOptions(), ...options }));
   }
 
   /**
@@ -383,13 +401,13 @@ export class DockerRunner implements AsyncDisposable {
    */
   async getFile(path: string, options: GetFileOptions = {}): Promise<Buffer> {
     this.#checkTransfer(options, GET_FILE_OPTION_NAMES, 'getFile()', [path, 'path']);
-    return getFile(await this.#fileContainer(), path, { ...this.#fileOptions(), ...options });
+    return this.#freezer.hold(async () => getFile(await this.#fileContainer(), path, { ...this.#fileOptions(), ...options }));
   }
 
   /** Like `getFile`, as a stream of the file's bytes (bounded the same way). */
   async getFileStream(path: string, options: GetFileOptions = {}): Promise<Readable> {
     this.#checkTransfer(options, GET_FILE_OPTION_NAMES, 'getFileStream()', [path, 'path']);
-    return getFileStream(await this.#fileContainer(), path, { ...this.#fileOptions(), ...options });
+    return this.#freezer.hold(async () => getFileStream(await this.#fileContainer(), path, { ...this.#fileOptions(), ...options }));
   }
 
   /**
@@ -402,7 +420,7 @@ export class DockerRunner implements AsyncDisposable {
   async getDirectory(containerDir: string, localDir: string, options: GetDirectoryOptions = {}): Promise<TransferResult> {
     this.#checkTransfer(options, GET_DIRECTORY_OPTION_NAMES, 'getDirectory()', [containerDir, 'containerDir']);
     hostPath(localDir, 'localDir');
-    return getDirectory(await this.#fileContainer(), containerDir, localDir, { ...this.#fileOptions(), ...options });
+    return this.#freezer.hold(async () => getDirectory(await this.#fileContainer(), containerDir, localDir, { ...this.#fileOptions(), ...options }));
   }
 
   /**
@@ -422,7 +440,14 @@ export class DockerRunner implements AsyncDisposable {
       const session = await this.#ready();
       if (session.isClosed) throw new SessionClosedError(session.closeInfo ?? { reason: 'stopped', detail: 'the session has ended' });
       const container = this.#container as Dockerode.Container;
-      return { docker: this.#docker, container, user: this.#sandbox.user, workdir: this.#sandbox.workdir, maxOutputBytes: this.#options.maxOutputBytes };
+      return {
+        docker: this.#docker,
+        container,
+        user: this.#sandbox.user,
+        workdir: this.#sandbox.workdir,
+        maxOutputBytes: this.#options.maxOutputBytes,
+        ...this.#held(),
+      };
     });
   }
 
@@ -453,6 +478,7 @@ export class DockerRunner implements AsyncDisposable {
         user: this.#sandbox.user,
         workdir: this.#sandbox.workdir,
         maxOutputBytes: undefined,
+        ...this.#held(),
       };
     });
   }
@@ -473,7 +499,7 @@ export class DockerRunner implements AsyncDisposable {
       if (this.#stopping) throw this.#stoppedError();
       const session = await this.#ready();
       if (session.isClosed) throw new SessionClosedError(session.closeInfo ?? { reason: 'stopped', detail: 'the session has ended' });
-      return { container: this.#container as Dockerode.Container, user: this.#sandbox.user };
+      return { container: this.#container as Dockerode.Container, user: this.#sandbox.user, ...this.#held() };
     });
   }
 
@@ -492,6 +518,8 @@ export class DockerRunner implements AsyncDisposable {
     // An idle session lets the process exit; closing is work the caller waits for.
     this.#keepAlive();
     await this.#starting?.catch(() => {});
+    // Graceful: the queued commands run to their end, so a frozen sandbox thaws first.
+    if (this.isPaused) await this.resume();
     const session = this.#session;
     if (session && !session.isClosed) {
       await session.drain();
@@ -518,9 +546,11 @@ export class DockerRunner implements AsyncDisposable {
   async detach(options: DetachOptions = {}): Promise<string> {
     checkOptionsObject(options, ['idleTimeoutMs'], 'detach()');
     checkDuration(options.idleTimeoutMs, 'idleTimeoutMs');
-    const session = await this.#ready();
+    await this.start();
+    // A sandbox connected to while paused may have no session yet: it is handed on as it came.
+    const session = this.#opening && this.isPaused ? this.#session : await this.#ready();
     if (this.#stopping) throw this.#stoppedError();
-    const ended = session.closeInfo;
+    const ended = session?.closeInfo;
     if (ended) throw new SessionClosedError(ended);
     const container = this.#container as Dockerode.Container;
     const detaching = this.#detach(session, container, options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
@@ -554,6 +584,38 @@ export class DockerRunner implements AsyncDisposable {
   }
 
   /**
+   * Freezes the sandbox with the engine's freezer (`docker pause`), starting the runner first if
+   * needed: nothing in it runs (commands, background jobs, spawned processes, terminals, relays)
+   * until `resume()`, and it keeps its memory. Meanwhile `run()` and the other calls wait for the
+   * resume and then complete; timeouts do not count paused time. `stop()` works while paused;
+   * `close()` resumes first. Idempotent.
+   * @throws SessionClosedError once the runner was stopped; DockerApiError when the engine refuses.
+   * @example
+   * await runner.pause();
+   * const later = runner.run('date +%s'); // waits
+   * await runner.resume(); // now it runs
+   * console.log((await later).stdout);
+   */
+  pause(): Promise<void> {
+    return this.#freezer.pause(() => this.#fileContainer());
+  }
+
+  /**
+   * Thaws a paused sandbox: its processes go on where they were, then the waiting calls; the
+   * timeouts count down again from what they had left. Idempotent (a no-op when not paused).
+   * @throws SessionClosedError once the runner was stopped; DockerApiError when the engine refuses.
+   * @example await runner.resume();
+   */
+  resume(): Promise<void> {
+    return this.#freezer.resume(() => this.#fileContainer());
+  }
+
+  /** True from `pause()` until `resume()`: the sandbox is frozen (or about to be). */
+  get isPaused(): boolean {
+    return this.#freezer.isPaused;
+  }
+
+  /**
    * Kills and removes the container. Running and queued commands reject with `SessionClosedError`
    * (reason `stopped`). Idempotent; safe to call while `start()` is still under way.
    */
@@ -581,20 +643,27 @@ export class DockerRunner implements AsyncDisposable {
     await this.stop();
   }
 
-  async #detach(session: Session, container: Dockerode.Container, idleTimeoutMs: number): Promise<void> {
+  async #detach(session: Session | undefined, container: Dockerode.Container, idleTimeoutMs: number): Promise<void> {
     this.#keepAlive();
     const info: SessionCloseInfo = { reason: 'detached', detail: `the sandbox ${container.id} was detached` };
     this.#endHandles(info);
     await this.#forwards.closeAll();
     clearTimeout(this.#lifetimeTimer);
+    // A take-over still waiting for a resume (see #adopt) will not happen now.
+    if (!session) this.#freezer.end(new SessionClosedError(info));
     const limitMs = Math.min(idleTimeoutMs, this.#expiresAt === undefined ? Infinity : this.#expiresAt - Date.now());
-    const handOver = await session.handOver(limitMs === Infinity ? null : limitMs / 1000);
+    // A frozen shell cannot answer the hand-over: an idle one is handed on as it rests, with no idle
+    // limit (it is frozen; its lifetime still counts, and prune() enforces it from outside).
+    const resting = this.isPaused ? (session ? session.restingState : this.#adoptedHandOver) : undefined;
+    const handOver = resting ?? (await (session ?? (await this.#ready())).handOver(limitMs === Infinity ? null : limitMs / 1000));
+    const idleMs = resting ? Infinity : limitMs;
     const since = Date.now();
     const lease = { containerId: container.id, state: 'detached' as const, since, ...handOver };
-    await writeLease(this.#docker, limitMs === Infinity ? lease : { ...lease, expiresAt: since + limitMs });
+    await writeLease(this.#docker, idleMs === Infinity ? lease : { ...lease, expiresAt: since + idleMs });
     // A sandbox this process connected to has a lease saying it holds it: no more.
     if (this.#leased) await removeLease(this.#docker, container.id, 'held');
-    session.destroy(info);
+    session?.destroy(info);
+    if (!session) this.#resolveClosed(info);
     this.#release?.();
     log('detached container %s (idle limit %d ms)', container.id, limitMs);
   }
@@ -606,16 +675,30 @@ export class DockerRunner implements AsyncDisposable {
     this.#container = container;
     this.#expiresAt = claimed.expiresAt;
     this.#leased = true;
-    try {
+    const handOver: HandOver = { shellPid: lease.shellPid ?? 0, tasks: lease.tasks ?? 0 };
+    this.#adoptedHandOver = handOver;
+    const takeOver = async (): Promise<Session> => {
       const { transport, socket, release } = await attachShell(container).catch((error: unknown) => {
         throw dockerError(this.#docker, 'attach to the container', error);
       });
       this.#socket = socket;
       this.#release = release;
       this.#transport = transport;
-      await this.#openSession({ shellPid: lease.shellPid ?? 0, tasks: lease.tasks ?? 0 }).catch((error: unknown) => {
+      return this.#openSession(handOver).catch((error: unknown) => {
         throw error instanceof SessionClosedError ? new SandboxNotFoundError(info.Id, 'ended', error.detail, { cause: error }) : error;
       });
+    };
+    try {
+      // The engine attaches to no paused container, and a frozen shell answers nothing: the runner
+      // is handed out paused (so that resume() can be called), and takes the session over on resume.
+      const paused = info.State.Paused === true;
+      this.#freezer.adopt(paused);
+      if (paused) {
+        this.#opening = this.#freezer.hold(takeOver);
+        this.#opening.catch(() => {});
+      } else {
+        await takeOver();
+      }
       this.#armLifetime();
       log('connected to container %s', info.Id);
       return this;
@@ -642,6 +725,7 @@ export class DockerRunner implements AsyncDisposable {
 
   async #ready(): Promise<Session> {
     await this.start();
+    if (this.#opening) await this.#opening;
     const session = this.#session as Session;
     return session;
   }
@@ -691,8 +775,8 @@ export class DockerRunner implements AsyncDisposable {
   /** A session on the shell the transport reaches (at start, and after `exit` for `restart()`). */
   async #openSession(handOver?: HandOver): Promise<Session> {
     const container = this.#container as Dockerode.Container;
-    const control = killControl(container, this.#sandbox.user, () => void this.stop().catch(() => {}));
-    const options = { readyTimeoutMs: this.#options.startTimeoutMs, control, detectOom: true, tag: RUNNER_SESSION_TAG };
+    const control = killControl(container, this.#sandbox.user, () => void this.stop().catch(() => {}), this.#held().hold);
+    const options = { readyTimeoutMs: this.#options.startTimeoutMs, control, detectOom: true, tag: RUNNER_SESSION_TAG, timers: this.#timers };
     const transport = this.#transport as ShellTransport;
     const session = handOver ? await Session.resume(transport, handOver, options) : await Session.open(transport, options);
     this.#session = session;
@@ -727,6 +811,8 @@ export class DockerRunner implements AsyncDisposable {
   }
 
   async #stop(info: SessionCloseInfo = { reason: 'stopped', detail: 'the runner was stopped' }): Promise<void> {
+    // Removing a paused container needs no thaw; what waits for a resume gives up now.
+    this.#freezer.end(new SessionClosedError(info));
     this.#keepAlive();
     clearTimeout(this.#lifetimeTimer);
     this.#endHandles(info);
@@ -796,6 +882,11 @@ export class DockerRunner implements AsyncDisposable {
   #checkTransfer(options: unknown, known: readonly string[], owner: string, [path, option]: [unknown, string]): void {
     checkTransferOptions(options, known, owner);
     containerPath(path, this.#sandbox.workdir, option);
+  }
+
+  /** What the capabilities need to respect a pause: the shared clock, and a hold for their engine calls. */
+  #held(): { timers: SuspendableTimers; hold: Hold } {
+    return { timers: this.#timers, hold: (start) => this.#freezer.hold(start) };
   }
 
   #keepAlive(): void {

@@ -8,6 +8,7 @@ import { TASK_VARIABLE } from '../protocol/command-framing.js';
 import { killCommand } from '../protocol/kill-script.js';
 import type { SessionControl } from '../session/session.js';
 import { execInContainer } from './exec.js';
+import { holdNothing, type Hold } from './pause/hold.js';
 
 /** The tag of the runner's own session (its bash has it from the container's environment). */
 export const RUNNER_SESSION_TAG = 'm';
@@ -17,10 +18,14 @@ export function tagEntry(tag: string): string {
   return `${TASK_VARIABLE}=${tag}`;
 }
 
-/** Kills a command's processes, as `user`, with a `docker exec`; `abandon` gives the session up. */
-export function killControl(container: Dockerode.Container, user: string, abandon: () => void): SessionControl {
+/**
+ * Kills a command's processes, as `user`, with a `docker exec`; `abandon` gives the session up.
+ * `hold` runs the exec once the sandbox is not paused (the engine refuses an exec in a paused one).
+ */
+export function killControl(container: Dockerode.Container, user: string, abandon: () => void, hold: Hold = holdNothing): SessionControl {
   return {
-    interrupt: ({ shellPid, tag, elapsedMs, sessionTag }) => execInContainer(container, killCommand(shellPid, tag, elapsedMs, 'container', sessionTag), user),
+    interrupt: ({ shellPid, tag, elapsedMs, sessionTag }) =>
+      hold(() => execInContainer(container, killCommand(shellPid, tag, elapsedMs, 'container', sessionTag), user)),
     abandon,
   };
 }

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { SentinelScanner } from '../protocol/sentinel-scanner.js';
 import type { CommandOutput } from './command-output.js';
 import type { Interruption } from './run-options.js';
+import type { SuspendableTimer } from './suspendable-timers.js';
 
 export class InFlight {
   readonly stdoutScanner: SentinelScanner;
@@ -10,7 +11,7 @@ export class InFlight {
   readonly startedAt = performance.now();
   exitCode: number | null = null;
   interrupted: Interruption | undefined;
-  readonly timers: NodeJS.Timeout[] = [];
+  readonly timers: SuspendableTimer[] = [];
 
   constructor(
     readonly id: string,

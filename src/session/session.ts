@@ -19,6 +19,7 @@ import { InFlight } from './in-flight.js';
 import { checkRunOptions, reportedExitCode, type Interruption } from './run-options.js';
 import type { CommandResult, OutputChunk, RunOptions } from './command-result.js';
 import { EventQueue } from './event-queue.js';
+import { SuspendableTimers, type SuspendableTimer } from './suspendable-timers.js';
 
 /** Anything that emits `'data'` with Buffers: a Readable, or a lighter emitter. */
 export interface ByteSource {
@@ -107,6 +108,12 @@ export interface SessionOpenOptions {
    * digits or `_`. Default: none (the only session: commands are tagged with their task number).
    */
   tag?: string;
+  /**
+   * The clock of the session's timeouts (a command's `timeoutMs`, the interrupt grace, the ready
+   * timeout), for sessions whose timers are suspended together (the shells of one paused sandbox).
+   * Default: one of its own.
+   */
+  timers?: SuspendableTimers;
 }
 
 /** What a session that takes over a shell must know of the one before (see `Session.handOver()`). */
@@ -169,10 +176,12 @@ export class Session {
   #exited = false;
   /** Who holds the transport paused: the output readable, slow stream() consumers. */
   readonly #pausedBy = new Set<object>();
+  readonly #timers: SuspendableTimers;
 
   private constructor(transport: ShellTransport, options: SessionOpenOptions) {
     this.#transport = transport;
     this.#options = options;
+    this.#timers = options.timers ?? new SuspendableTimers();
     this.#closedPromise = new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });
@@ -198,11 +207,11 @@ export class Session {
     const session = new Session(transport, options);
     const readyId = uuidv4();
     const timeoutMs = options.readyTimeoutMs ?? 30_000;
-    let timer: NodeJS.Timeout | undefined;
+    let timer: SuspendableTimer | undefined;
     try {
       const pid = await new Promise<number | null>((resolve, reject) => {
         session.#current = new InFlight(readyId, 0, '(session prelude)', undefined, resolve, reject);
-        timer = setTimeout(
+        timer = session.#timers.setTimeout(
           () => reject(new SessionClosedError({ reason: 'transport-error', detail: `bash did not answer within ${timeoutMs} ms` })),
           timeoutMs,
         );
@@ -214,7 +223,7 @@ export class Session {
       session.#current = undefined;
       throw error;
     } finally {
-      clearTimeout(timer);
+      timer?.clear();
     }
     transport.unref?.();
     return session;
@@ -235,9 +244,9 @@ export class Session {
     const timeoutMs = options.readyTimeoutMs ?? 30_000;
     session.#write('\n');
     const answered = session.#control(null);
-    let timer: NodeJS.Timeout | undefined;
+    let timer: SuspendableTimer | undefined;
     const late = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(
+      timer = session.#timers.setTimeout(
         () => reject(new SessionClosedError({ reason: 'transport-error', detail: `the shell did not answer within ${timeoutMs} ms` })),
         timeoutMs,
       );
@@ -249,10 +258,20 @@ export class Session {
       session.destroy({ reason: 'transport-error', detail: (error as Error).message });
       throw error;
     } finally {
-      clearTimeout(timer);
+      timer?.clear();
     }
     transport.unref?.();
     return session;
+  }
+
+  /**
+   * What the next session must know, when no command is running or queued (the shell then waits in
+   * its loop or at its top level, where `Session.resume()` finds it either way); undefined otherwise.
+   * For a shell that cannot answer a hand-over message now (frozen): it keeps no idle limit.
+   */
+  get restingState(): HandOver | undefined {
+    if (this.#current || this.#queue.size > 0 || this.#queue.pending > 0) return undefined;
+    return { shellPid: this.#shellPid, tasks: this.#tasks };
   }
 
   /**
@@ -278,6 +297,25 @@ export class Session {
   /** Resolves, saying why, once the session has ended. */
   get closed(): Promise<SessionCloseInfo> {
     return this.#closedPromise;
+  }
+
+  /**
+   * Stops the countdown of every timeout of the session (a running command's `timeoutMs`, the grace
+   * after an interrupt, the ready timeout) where it is, for as long as the shell is frozen; timers
+   * started meanwhile wait too. Idempotent. Shared with every session given the same `timers`.
+   */
+  suspendTimers(): void {
+    this.#timers.suspend();
+  }
+
+  /** Lets the timeouts run down again, each with the time it had left. Idempotent. */
+  resumeTimers(): void {
+    this.#timers.resume();
+  }
+
+  /** True between `suspendTimers()` and `resumeTimers()`. */
+  get areTimersSuspended(): boolean {
+    return this.#timers.isSuspended;
   }
 
   /** Resolves when no command is running or queued. */
@@ -443,7 +481,7 @@ export class Session {
         inFlight = new InFlight(uuidv4(), ++this.#tasks, command, output, resolve, reject);
         this.#current = inFlight;
         if (timeoutMs !== undefined && timeoutMs !== Infinity) {
-          inFlight.timers.push(setTimeout(() => this.#interrupt(inFlight, 'timeout'), timeoutMs));
+          inFlight.timers.push(this.#timers.setTimeout(() => this.#interrupt(inFlight, 'timeout'), timeoutMs));
         }
         signal?.addEventListener('abort', onAbort, { once: true });
         this.#write(frame(inFlight.id, this.#taskTag(inFlight.task), this.#topLevel));
@@ -451,7 +489,7 @@ export class Session {
       return { exitCode, inFlight };
     } finally {
       signal?.removeEventListener('abort', onAbort);
-      inFlight.timers.forEach(clearTimeout);
+      for (const timer of inFlight.timers) timer.clear();
     }
   }
 
@@ -463,10 +501,10 @@ export class Session {
     const graceMs = this.#options.interruptGraceMs ?? 2000;
     // The grace period starts once the kill has run: a slow `docker exec` must not use it up.
     const startGrace = () => {
-      if (inFlight === this.#current && !inFlight.isComplete) inFlight.timers.push(setTimeout(() => this.#giveUp(inFlight), graceMs));
+      if (inFlight === this.#current && !inFlight.isComplete) inFlight.timers.push(this.#timers.setTimeout(() => this.#giveUp(inFlight), graceMs));
     };
     if (!control) return void startGrace();
-    inFlight.timers.push(setTimeout(() => this.#giveUp(inFlight), INTERRUPT_CAP_MS));
+    inFlight.timers.push(this.#timers.setTimeout(() => this.#giveUp(inFlight), INTERRUPT_CAP_MS));
     const { task, startedAt } = inFlight;
     const target = { shellPid: this.#shellPid, task, tag: this.#taskTag(task), sessionTag: this.#options.tag, elapsedMs: performance.now() - startedAt };
     // A kill that fails (e.g. no process slot left for it) is judged by the grace period too.

@@ -7,6 +7,7 @@ import { tagVariable } from '../spawn/spawn-scripts.js';
 import { openForward, type PortForward } from './port-forward.js';
 import { checkForwardPort, type ForwardPortOptions } from './port-options.js';
 import type { RelayTarget } from './relay.js';
+import { holdNothing, type Hold } from '../pause/hold.js';
 
 export class PortForwards {
   readonly #open = new Set<PortForward>();
@@ -14,17 +15,17 @@ export class PortForwards {
   #stopped = false;
 
   /** Checks the arguments, gets the runner ready (`ready` throws when it cannot), and opens the forward. */
-  async forward(containerPort: number, options: ForwardPortOptions, ready: () => Promise<Omit<RelayTarget, 'tagVariable'>>): Promise<PortForward> {
+  async forward(
+    containerPort: number,
+    options: ForwardPortOptions,
+    ready: () => Promise<Omit<RelayTarget, 'tagVariable'> & { hold?: Hold }>,
+  ): Promise<PortForward> {
     checkForwardPort(containerPort, options);
     if (this.#stopped) throw stoppedError();
     const target = await ready();
     this.#count += 1;
-    const forward = await openForward(
-      { ...target, tagVariable: tagVariable(`port-${this.#count}`) },
-      containerPort,
-      options.host ?? '127.0.0.1',
-      options.hostPort ?? 0,
-    );
+    const relayTarget = { container: target.container, user: target.user, tagVariable: tagVariable(`port-${this.#count}`) };
+    const forward = await (target.hold ?? holdNothing)(() => openForward(relayTarget, containerPort, options.host ?? '127.0.0.1', options.hostPort ?? 0));
     if (this.#stopped) {
       await forward.close();
       throw stoppedError();

@@ -98,7 +98,8 @@ export async function openPty(context: SpawnContext, options: PtyOptions): Promi
     resize,
     exited,
     killTree: async (signal) => {
-      await execInContainer(context.container, killArgv(context.tag, signal, started.pid), user).catch((error: unknown) => {
+      const kill = () => execInContainer(context.container, killArgv(context.tag, signal, started.pid), user);
+      await (context.hold ? context.hold(kill) : kill()).catch((error: unknown) => {
         throw dockerError(context.docker, `signal the processes of the terminal \`${command}\``, error);
       });
     },

@@ -2,6 +2,7 @@
  * A runner's terminals: each gets an environment tag of its own (the session's kills spare it), the
  * open ones are listed, and when the runner stops they all end with it, including those still opening.
  */
+import { holdNothing } from '../pause/hold.js';
 import { SessionClosedError } from '../../errors.js';
 import type { SpawnContext } from '../spawn/spawn-process.js';
 import { openPty } from './open-pty.js';
@@ -19,7 +20,7 @@ export class Terminals {
     if (this.#stopped) throw stoppedError();
     const context = await ready();
     this.#count += 1;
-    const pty = await openPty({ ...context, tag: `pty-${this.#count}` }, options);
+    const pty = await (context.hold ?? holdNothing)(() => openPty({ ...context, tag: `pty-${this.#count}` }, options));
     if (this.#stopped) {
       stopPty(pty);
       throw stoppedError();

@@ -9,8 +9,10 @@ import { checkOptionsObject, checkStringRecord } from '../../option-checks.js';
 import type { CommandResult, RunOptions } from '../../session/command-result.js';
 import { checkRunOptions } from '../../session/run-options.js';
 import { Session, type CommandEvent } from '../../session/session.js';
+import type { SuspendableTimers } from '../../session/suspendable-timers.js';
 import { dockerError } from '../docker-client.js';
 import { execInContainer } from '../exec.js';
+import type { Hold } from '../pause/hold.js';
 import type { ResolvedSandbox } from '../sandbox-options.js';
 import { killControl, tagEntry } from '../session-control.js';
 import { execShell } from './exec-shell.js';
@@ -52,6 +54,10 @@ export interface ShellContext {
   defaults: RunOptions;
   /** How long bash may take to answer. */
   readyTimeoutMs: number | undefined;
+  /** The clock of the shell's timeouts, suspended while the sandbox is paused. Default: its own. */
+  timers?: SuspendableTimers;
+  /** Runs an engine call that starts a process in the sandbox once it is not paused. Default: at once. */
+  hold?: Hold;
 }
 
 /**
@@ -92,11 +98,12 @@ export class SandboxShell implements AsyncDisposable {
     const { transport, socket } = await execShell(container, { user: sandbox.user, workdir: sandbox.workdir, env }).catch((error: unknown) => {
       throw dockerError(context.docker, 'start a shell in the container', error);
     });
-    const kill = () => execInContainer(container, stopShellCommand(tag), sandbox.user);
+    const hold = context.hold ?? ((start) => start());
+    const kill = () => hold(() => execInContainer(container, stopShellCommand(tag), sandbox.user));
     let shell: SandboxShell | undefined;
-    const control = killControl(container, sandbox.user, () => void shell?.stop().catch(() => {}));
+    const control = killControl(container, sandbox.user, () => void shell?.stop().catch(() => {}), hold);
     try {
-      const session = await Session.open(transport, { readyTimeoutMs: context.readyTimeoutMs, control, tag });
+      const session = await Session.open(transport, { readyTimeoutMs: context.readyTimeoutMs, control, tag, timers: context.timers });
       const defaults = { ...context.defaults };
       for (const key of ['timeoutMs', 'maxOutputBytes'] as const) if (options[key] !== undefined) defaults[key] = options[key];
       shell = new SandboxShell(session, socket, defaults, kill);

@@ -2,6 +2,7 @@
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import type { CollectedOutput } from '../../session/command-output.js';
+import { SuspendableTimers } from '../../session/suspendable-timers.js';
 import { signalTree } from './signal-tree.js';
 
 /**
@@ -63,6 +64,8 @@ export interface ProcessParts {
   /** Drops the connection at once (the runner is removing the container). */
   destroy(): void;
   timeoutMs: number | undefined;
+  /** The clock of `timeoutMs` (suspended while the sandbox is paused). Default: real time. */
+  timers: SuspendableTimers | undefined;
   signal: AbortSignal | undefined;
   /** The output flows from the start (callbacks were given). */
   flowing: boolean;
@@ -121,12 +124,15 @@ export class SandboxProcess implements AsyncDisposable {
     this.stderr = parts.stderr;
     this.stdin = parts.stdin;
     if (parts.flowing) this.#flow();
-    const timer = parts.timeoutMs === undefined || parts.timeoutMs === Infinity ? undefined : setTimeout(() => this.#interrupt('timeout'), parts.timeoutMs);
-    timer?.unref();
+    const timers = parts.timers ?? new SuspendableTimers();
+    const timer =
+      parts.timeoutMs === undefined || parts.timeoutMs === Infinity
+        ? undefined
+        : timers.setTimeout(() => this.#interrupt('timeout'), parts.timeoutMs, { unref: true });
     const onAbort = (): void => this.#interrupt('abort');
     parts.signal?.addEventListener('abort', onAbort, { once: true });
     const exited = parts.exited.then((exitCode) => {
-      clearTimeout(timer);
+      timer?.clear();
       parts.signal?.removeEventListener('abort', onAbort);
       this.#ended = true;
       this.#exitCode = this.#endedBy === 'stop' ? null : exitCode;

@@ -10,7 +10,9 @@ import { SpawnFailedError } from '../../errors.js';
 import { CommandOutput } from '../../session/command-output.js';
 import { dockerError } from '../docker-client.js';
 import { containerPath } from '../files/options.js';
+import type { SuspendableTimers } from '../../session/suspendable-timers.js';
 import { execInContainer } from '../exec.js';
+import type { Hold } from '../pause/hold.js';
 import { ProcessOutput } from './process-output.js';
 import { SandboxProcess } from './sandbox-process.js';
 import { killArgv, spawnArgv, tagVariable } from './spawn-scripts.js';
@@ -26,6 +28,10 @@ export interface SpawnContext {
   tag: string;
   /** The runner's `maxOutputBytes`, when it set one. */
   maxOutputBytes: number | undefined;
+  /** The clock of the timeout, suspended while the sandbox is paused. Default: real time. */
+  timers?: SuspendableTimers;
+  /** Runs an engine call that starts a process in the sandbox once it is not paused. Default: at once. */
+  hold?: Hold;
 }
 
 export async function spawnProcess(context: SpawnContext, command: string, options: SpawnOptions): Promise<SandboxProcess> {
@@ -91,12 +97,14 @@ export async function spawnProcess(context: SpawnContext, command: string, optio
     exited,
     collect: () => collector.collect(),
     killTree: async (signal) => {
-      await execInContainer(context.container, killArgv(context.tag, signal, started), user).catch((error: unknown) => {
+      const kill = () => execInContainer(context.container, killArgv(context.tag, signal, started), user);
+      await (context.hold ? context.hold(kill) : kill()).catch((error: unknown) => {
         throw dockerError(context.docker, `signal the process tree of \`${command}\``, error);
       });
     },
     destroy: () => socket.destroy(),
     timeoutMs: options.timeoutMs,
+    timers: context.timers,
     signal: options.signal,
     flowing: options.onStdout !== undefined || options.onStderr !== undefined,
   });

@@ -2,6 +2,7 @@
  * A runner's spawned processes: each gets an environment tag of its own, the running ones are
  * listed, and when the runner stops they all end with it, including those still starting.
  */
+import { holdNothing } from '../pause/hold.js';
 import { CommandCanceledError, SessionClosedError } from '../../errors.js';
 import { SandboxProcess, spawnedExit, stopSpawned } from './sandbox-process.js';
 import { spawnProcess, type SpawnContext } from './spawn-process.js';
@@ -23,7 +24,7 @@ export class SpawnedProcesses {
     if (this.#stopped) throw stoppedError();
     const context = await ready();
     this.#count += 1;
-    const process = await spawnProcess({ ...context, tag: spawnTag(this.#count) }, command, options);
+    const process = await (context.hold ?? holdNothing)(() => spawnProcess({ ...context, tag: spawnTag(this.#count) }, command, options));
     if (this.#stopped) {
       stopSpawned(process);
       throw stoppedError();
