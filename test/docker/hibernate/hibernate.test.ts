@@ -120,7 +120,7 @@ describe('hibernate and wake (runsc)', () => {
     });
 
     it('says what the engine said: a stopped sandbox, an unknown checkpoint', async () => {
-      const { container, session } = await startShell(true);
+      const { container } = await startShell(true);
       const { checkpointName } = await hibernateContainer(docker, container, { name: 'nap-1' });
       expect(checkpointName).toBe('nap-1');
       const again = await hibernateContainer(docker, container).catch((e: unknown) => e);
@@ -135,7 +135,6 @@ describe('hibernate and wake (runsc)', () => {
       const resumed = await Session.resume(attached.transport);
       expect((await resumed.run('echo ok')).stdout).toBe('ok\n');
       attached.socket.destroy();
-      void session;
       await removeContainers([container.id]);
       expect(await containerExists(container.id)).toBe(false);
     });
