@@ -7,7 +7,7 @@ import createDebug from 'debug';
 import type Dockerode from 'dockerode';
 import { CheckpointFailedError, InvalidArgumentError } from '../../errors.js';
 import { dockerError } from '../docker-client.js';
-import { CHECKPOINT_NAME, checkGvisor, checkpointError, createCheckpoint } from './checkpoint-engine.js';
+import { CHECKPOINT_NAME, checkGvisor, checkpointError, createCheckpoint, engineMessage } from './checkpoint-engine.js';
 import { clearStaleState } from './runsc-state.js';
 
 /** `DEBUG=docker-shell:hibernate`: checkpoints taken and restored, and runsc's state cleared. */
@@ -25,7 +25,7 @@ export interface HibernateOptions {
 export interface HibernateResult {
   /** The checkpoint's name in the engine's store, for `wakeContainer()`. */
   checkpointName: string;
-  /** How long the checkpoint took (the container is stopped at its end). */
+  /** How long the checkpoint took, until the container had stopped. */
   durationMs: number;
   /** The container's memory as `docker stats` shows it (usage less inactive file cache) just before. */
   memoryBytesBefore: number | undefined;
@@ -56,6 +56,13 @@ export async function hibernateContainer(docker: Dockerode, container: Dockerode
   await createCheckpoint(container, name, signal).catch((error: unknown) => {
     throw checkpointError(docker, 'checkpoint', info.Id, name, error);
   });
+  // The engine answers once the checkpoint is saved; the container's exit reaches its state a
+  // moment later, and a wake before that would find it still running.
+  await stopped(container, STOP_TIMEOUT_MS).catch((error: unknown) => {
+    throw new CheckpointFailedError('checkpoint', info.Id, name, `the checkpoint was saved but the container did not stop (${engineMessage(error)})`, {
+      cause: error,
+    });
+  });
   const durationMs = performance.now() - startedAt;
   // A sandbox that was itself restored leaves runsc's state behind (see runsc-state.ts); the wake
   // clears it too (through a helper container if need be), if this could not.
@@ -63,6 +70,22 @@ export async function hibernateContainer(docker: Dockerode, container: Dockerode
     log('could not clear runsc state of %s: %s', info.Id, (error as Error).message),
   );
   return { checkpointName: name, durationMs, memoryBytesBefore, runtime };
+}
+
+/** How long the container may take to stop once its checkpoint is saved. */
+const STOP_TIMEOUT_MS = 10_000;
+
+/** Resolves once the container is not running (at once if it is not). */
+async function stopped(container: Dockerode.Container, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still running after ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([container.wait({ condition: 'not-running' }), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 interface MemoryStats {
