@@ -6,6 +6,8 @@
  * - hibernate: `hibernateContainer()` (the checkpoint; the container is stopped at its end).
  * - wake: `wakeContainer()` (attach, `docker start --checkpoint`) + `Session.resume()` until bash
  *   answers; and the restore alone (`docker start --checkpoint`).
+ * - live fork: `liveForkContainer()` from the same checkpoint (a new container, the checkpoint
+ *   copied into it, restored) + `Session.resume()` until the fork's bash answers.
  * - runc pause / unpause (the engine's freezer) of the same kind of sandbox, until bash answers:
  *   the baseline that keeps the memory.
  *
@@ -22,6 +24,7 @@ import Dockerode from 'dockerode';
 import { DockerRunner } from '../src/docker/docker-runner.js';
 import { hibernateContainer, memoryUsage } from '../src/docker/hibernate/hibernate-container.js';
 import { wakeContainer } from '../src/docker/hibernate/wake-container.js';
+import { liveForkContainer } from '../src/docker/hibernate/live-fork.js';
 import { RUNNER_SESSION_TAG } from '../src/docker/session-control.js';
 import { Session } from '../src/session/session.js';
 import { positiveIntegerFromEnv } from './lib/env.js';
@@ -74,6 +77,7 @@ async function benchHibernate(docker: Dockerode, rounds: number, fill: boolean):
   const sleeps: number[] = [];
   const wakes: number[] = [];
   const restores: number[] = [];
+  const forks: number[] = [];
   const memoryBefore: number[] = [];
   const sizes: number[] = [];
   let asleep: number | undefined;
@@ -95,6 +99,14 @@ async function benchHibernate(docker: Dockerode, rounds: number, fill: boolean):
       const size = await checkpointBytes(docker, container.id, slept.checkpointName);
       if (size !== undefined) sizes.push(size);
       asleep = await memoryUsage(container);
+      const [fork, forkMs] = await timed(async () => {
+        const forked = await liveForkContainer(docker, container, slept.checkpointName);
+        await (await Session.resume(forked.attached.transport, { tag: RUNNER_SESSION_TAG })).run('true');
+        return forked;
+      });
+      forks.push(forkMs);
+      fork.attached.socket.destroy();
+      await fork.container.remove({ force: true });
       socket?.destroy();
       const [session, wakeMs] = await timed(async () => {
         const { attached, durationMs } = await wakeContainer(docker, container, slept.checkpointName);
@@ -121,6 +133,7 @@ async function benchHibernate(docker: Dockerode, rounds: number, fill: boolean):
     }),
     row(`runsc restore (start --checkpoint)${kind}`, restores),
     row(`runsc wake + answer${kind}`, wakes),
+    row(`runsc live fork + answer${kind}`, forks),
   ];
 }
 
