@@ -85,6 +85,8 @@ async function benchHibernate(docker: Dockerode, rounds: number, fill: boolean):
   const runner = await DockerRunner.start({ docker, runtime: 'runsc', disk: '256m' });
   const container = docker.getContainer(runner.id as string);
   await setUp(runner, fill);
+  // What a hand-over would say (the runner's session is left in its loop as the checkpoint stops it).
+  const handOver = { shellPid: Number((await runner.run('echo $$')).stdout), tasks: 100 };
   let socket: { destroy(): void } | undefined;
   try {
     for (let round = 0; round < rounds; round++) {
@@ -101,7 +103,7 @@ async function benchHibernate(docker: Dockerode, rounds: number, fill: boolean):
       asleep = await memoryUsage(container);
       const [fork, forkMs] = await timed(async () => {
         const forked = await liveForkContainer(docker, container, slept.checkpointName);
-        await (await Session.resume(forked.attached.transport, { tag: RUNNER_SESSION_TAG })).run('true');
+        await (await Session.resume(forked.attached.transport, handOver, { tag: RUNNER_SESSION_TAG })).run('true');
         return forked;
       });
       forks.push(forkMs);
@@ -112,7 +114,7 @@ async function benchHibernate(docker: Dockerode, rounds: number, fill: boolean):
         const { attached, durationMs } = await wakeContainer(docker, container, slept.checkpointName);
         restores.push(durationMs);
         socket = attached.socket;
-        const resumed = await Session.resume(attached.transport, { tag: RUNNER_SESSION_TAG });
+        const resumed = await Session.resume(attached.transport, handOver, { tag: RUNNER_SESSION_TAG });
         await resumed.run('true');
         return resumed;
       });

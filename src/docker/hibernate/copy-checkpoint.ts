@@ -2,7 +2,10 @@
  * Copies a checkpoint from one container's store to another's. Docker 20.10 has no API for it (and
  * refuses `--checkpoint-dir`: "custom checkpointdir is not supported"), but a checkpoint is a
  * directory under the engine's root (`<DockerRootDir>/containers/<id>/checkpoints/<name>`), and a
- * container started with `--checkpoint` reads its own: so the directory is copied there.
+ * container started with `--checkpoint` reads its own: so the directory is copied there. The copy's
+ * files get fresh times: the engine uploads a checkpoint to containerd as a tar named by its digest,
+ * and one identical to another upload still in its store is refused ("content sha256:...: already
+ * exists"), as seen once when a fork started from a copy that kept the source's times.
  */
 import { cp, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,7 +22,8 @@ export interface CopyCheckpointOptions {
   forceHelper?: boolean;
 }
 
-const COPY_SCRIPT = 'mkdir -p "/c/$2/checkpoints" && chmod 700 "/c/$2/checkpoints" && cp -a "/c/$1/checkpoints/$3" "/c/$2/checkpoints/$3"';
+// Not `cp -a`: fresh times make the copy's archive differ from the source's (see below).
+const COPY_SCRIPT = 'mkdir -p "/c/$2/checkpoints" && chmod 700 "/c/$2/checkpoints" && cp -R "/c/$1/checkpoints/$3" "/c/$2/checkpoints/$3"';
 
 /**
  * Copies the checkpoint `name` of container `sourceId` into container `targetId`'s store.
@@ -32,7 +36,7 @@ export async function copyCheckpoint(docker: Dockerode, sourceId: string, target
     if (!options.forceHelper && (await canReach(from)) && (await canReach(join(containers, targetId), true))) {
       const into = join(containers, targetId, 'checkpoints');
       await mkdir(into, { recursive: true, mode: 0o700 });
-      await cp(from, join(into, name), { recursive: true, errorOnExist: true, force: false, preserveTimestamps: true });
+      await cp(from, join(into, name), { recursive: true, errorOnExist: true, force: false });
       return 'local';
     }
     await runHelper(docker, { image: options.helperImage, binds: [`${containers}:/c`], script: COPY_SCRIPT, args: [sourceId, targetId, name] });

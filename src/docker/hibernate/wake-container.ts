@@ -9,6 +9,12 @@ import { dockerError } from '../docker-client.js';
 import { checkpointError, deleteCheckpoint, engineMessage, startFromCheckpoint } from './checkpoint-engine.js';
 import { STALE_STATE_MESSAGE, clearStaleState } from './runsc-state.js';
 
+/**
+ * The engine uploads the checkpoint to containerd's content store for each start, and deletes it
+ * after; an upload identical to one not yet deleted is refused once (seen in bench/hibernate.ts).
+ */
+const UPLOAD_CLASH_MESSAGE = /failed to upload checkpoint to containerd: .*already exists/i;
+
 /** Options of `wakeContainer()`. */
 export interface WakeOptions {
   /** Keep the checkpoint in the engine's store after the restore (to restore or fork from it again). Default: false. */
@@ -45,10 +51,14 @@ export async function wakeContainer(
   const startedAt = performance.now();
   try {
     await startFromCheckpoint(container, checkpointName, options.signal).catch(async (error: unknown) => {
-      if (!STALE_STATE_MESSAGE.test(engineMessage(error))) throw error;
-      // runsc's state left by an earlier hibernate (see runsc-state.ts): cleared, then once more.
-      const { Image } = await container.inspect();
-      await clearStaleState(docker, container.id, { image: Image });
+      const message = engineMessage(error);
+      if (STALE_STATE_MESSAGE.test(message)) {
+        // runsc's state left by an earlier hibernate (see runsc-state.ts): cleared, then once more.
+        const { Image } = await container.inspect();
+        await clearStaleState(docker, container.id, { image: Image });
+      } else if (!UPLOAD_CLASH_MESSAGE.test(message)) {
+        throw error;
+      }
       await startFromCheckpoint(container, checkpointName, options.signal);
     });
   } catch (error) {

@@ -24,6 +24,8 @@ describe.runIf(canHibernate)('live fork (runsc)', () => {
     const parent = docker.getContainer(runner.id as string);
     await runner.run('cd /tmp; V=parent; echo data >f; sleep 1000 & S=$!');
     const sleepPid = (await runner.run('echo $S')).stdout.trim();
+    // What a hand-over would say (the runner's session is left in its loop as the checkpoint stops it).
+    const handOver = { shellPid: Number((await runner.run('echo $$')).stdout), tasks: 100 };
     const { checkpointName } = await hibernateContainer(docker, parent);
 
     const forks = [];
@@ -34,7 +36,7 @@ describe.runIf(canHibernate)('live fork (runsc)', () => {
       const info = await fork.container.inspect();
       expect(info.Config.Labels).toMatchObject({ [FORK_LABEL]: String(forceHelper), [TEST_LABEL]: 'true' });
       expect(info.HostConfig).toMatchObject({ Runtime: RUNTIME, ReadonlyRootfs: true });
-      const session = await Session.resume(fork.attached.transport, { tag: RUNNER_SESSION_TAG });
+      const session = await Session.resume(fork.attached.transport, handOver, { tag: RUNNER_SESSION_TAG });
       // The parent's shell, files and background process, carried into the fork.
       expect((await session.run('echo "$PWD $V $S $(cat f)"; kill -0 $S && echo alive')).stdout).toBe(`/tmp parent ${sleepPid} data\nalive\n`);
       await session.run(`V=child${forks.length}; echo child >f; touch only-child; kill $S`);
@@ -43,7 +45,7 @@ describe.runIf(canHibernate)('live fork (runsc)', () => {
     // The forks took copies: the parent's checkpoint is still in its store, and the parent wakes from it.
     expect(await listCheckpoints(parent)).toEqual([checkpointName]);
     const { attached } = await wakeContainer(docker, parent, checkpointName);
-    const woken = await Session.resume(attached.transport, { tag: RUNNER_SESSION_TAG });
+    const woken = await Session.resume(attached.transport, handOver, { tag: RUNNER_SESSION_TAG });
     expect((await woken.run('echo "$V $(cat f)"; ls; kill -0 $S && echo alive')).stdout).toBe('parent data\nf\nalive\n');
     // And the forks did not see each other.
     expect((await forks[0]!.session.run('echo "$V $(cat f)"; ls')).stdout).toBe('child0 child\nf\nonly-child\n');
@@ -57,11 +59,12 @@ describe.runIf(canHibernate)('live fork (runsc)', () => {
     const parent = docker.getContainer(runner.id as string);
     // /tmp is the container's own layer here (no tmpfs on a writable root).
     await runner.run('echo layer >/tmp/in-layer; exec 3</tmp/in-layer; W=1');
+    const handOver = { shellPid: Number((await runner.run('echo $$')).stdout), tasks: 100 };
     const { checkpointName } = await hibernateContainer(docker, parent);
     const fork = await liveForkContainer(docker, parent, checkpointName);
     try {
       expect(fork.committed).toBe(true);
-      const session = await Session.resume(fork.attached.transport, { tag: RUNNER_SESSION_TAG });
+      const session = await Session.resume(fork.attached.transport, handOver, { tag: RUNNER_SESSION_TAG });
       expect((await session.run('echo $W; cat /tmp/in-layer; cat <&3')).stdout).toBe('1\nlayer\nlayer\n');
     } finally {
       fork.attached.socket.destroy();
