@@ -37,7 +37,10 @@ export type ErrorCode =
   | 'ERR_POOL_UNAVAILABLE'
   | 'ERR_SHELL_LIMIT'
   | 'ERR_SANDBOX_NOT_FOUND'
-  | 'ERR_SANDBOX_HELD';
+  | 'ERR_SANDBOX_HELD'
+  // hibernate (runsc checkpoint/restore)
+  | 'ERR_HIBERNATE_UNSUPPORTED'
+  | 'ERR_CHECKPOINT_FAILED';
 
 function isBranded(value: unknown, code: ErrorCode | undefined): boolean {
   if (typeof value !== 'object' || value === null) return false;
@@ -200,7 +203,9 @@ export type CloseReason =
   /** The owner called `detach()`: the sandbox runs on, and `DockerRunner.connect(id)` resumes its session. */
   | 'detached'
   /** The sandbox reached its `lifetimeMs`, and was removed. */
-  | 'expired';
+  | 'expired'
+  /** The owner called `hibernate()`: the sandbox sleeps on disk, and `DockerRunner.connect(id)` wakes it. */
+  | 'hibernated';
 
 /** What is known about the end of a session. */
 export interface SessionCloseInfo {
@@ -257,8 +262,8 @@ export class SessionClosedError extends DockerShellError implements SessionClose
     const advice =
       info.reason === 'stopped'
         ? 'Start a new runner to run more commands.'
-        : info.reason === 'detached'
-          ? 'The sandbox runs on with its state: `DockerRunner.connect(id)` resumes it.'
+        : info.reason === 'detached' || info.reason === 'hibernated'
+          ? 'The sandbox keeps its state: `DockerRunner.connect(id)` resumes it.'
           : 'The shell state (cwd, variables) is lost; start a new runner to continue.';
     super('ERR_SESSION_CLOSED', `The shell session is closed: ${info.detail}${about}. ${advice}`, options);
     this.reason = info.reason;
@@ -1138,5 +1143,97 @@ export class SandboxHeldError extends DockerShellError {
     );
     this.id = id;
     this.owner = owner;
+  }
+}
+
+// ---- hibernate: runsc checkpoint/restore (src/docker/hibernate) ----
+
+/** Why a sandbox cannot be hibernated on this engine. */
+export type HibernateUnsupportedReason = 'runtime' | 'experimental';
+
+/**
+ * The sandbox cannot be hibernated: it does not run under gVisor (`reason: 'runtime'`; a runc
+ * checkpoint needs CRIU), or the engine has its experimental features off (`reason: 'experimental'`;
+ * Docker's checkpoints are one of them). Nothing was changed: the sandbox goes on running.
+ *
+ * @example
+ * ```ts
+ * await runner.hibernate().catch((error: unknown) => {
+ *   if (error instanceof HibernateUnsupportedError && error.reason === 'runtime') console.error('start it with runtime: "runsc"');
+ *   throw error;
+ * });
+ * ```
+ */
+export class HibernateUnsupportedError extends DockerShellError {
+  static override readonly code = 'ERR_HIBERNATE_UNSUPPORTED' as const;
+  declare readonly code: 'ERR_HIBERNATE_UNSUPPORTED';
+  /** `'runtime'`: not a gVisor sandbox; `'experimental'`: the engine's checkpoints are off. */
+  readonly reason: HibernateUnsupportedReason;
+  /** The container's id. */
+  readonly containerId: string;
+  /** The container's runtime as the engine names it (e.g. `'runc'`); undefined when unknown. */
+  readonly runtime: string | undefined;
+
+  constructor(reason: HibernateUnsupportedReason, containerId: string, runtime: string | undefined, options?: ErrorOptions) {
+    const message =
+      reason === 'runtime'
+        ? `The sandbox ${containerId} runs with runtime '${runtime ?? 'runc'}', which cannot be hibernated here: a runc ` +
+          "checkpoint needs CRIU, which fails on this kind of host. Start the sandbox with `runtime: 'runsc'` (gVisor, " +
+          'registered by `bash scripts/ensure-docker.sh`); it keeps running meanwhile.'
+        : `The Docker engine has its experimental features off, and checkpoints (hibernate) are one of them. Set ` +
+          '"experimental": true in /etc/docker/daemon.json and restart dockerd (scripts/ensure-docker.sh does it for an ' +
+          `engine it starts); the sandbox ${containerId} keeps running meanwhile.`;
+    super('ERR_HIBERNATE_UNSUPPORTED', message, options);
+    this.reason = reason;
+    this.containerId = containerId;
+    this.runtime = runtime;
+  }
+}
+
+/** What was asked of the engine's checkpoints when it failed. */
+export type CheckpointOperation = 'checkpoint' | 'restore' | 'copy';
+
+/**
+ * The engine failed to checkpoint a sandbox (hibernate), to restore one from its checkpoint (wake,
+ * live fork), or the checkpoint could not be copied to another sandbox; `engineMessage` is what it
+ * said. After a failed checkpoint the sandbox may still run (see the message); after a failed
+ * restore it is stopped, its checkpoint kept.
+ *
+ * @example
+ * ```ts
+ * await runner.hibernate().catch((error: unknown) => {
+ *   if (error instanceof CheckpointFailedError) console.error(error.operation, error.engineMessage);
+ *   throw error;
+ * });
+ * ```
+ */
+export class CheckpointFailedError extends DockerShellError {
+  static override readonly code = 'ERR_CHECKPOINT_FAILED' as const;
+  declare readonly code: 'ERR_CHECKPOINT_FAILED';
+  /** What failed: taking the checkpoint, restoring from it, or copying it to another container. */
+  readonly operation: CheckpointOperation;
+  /** The container's id. */
+  readonly containerId: string;
+  /** The checkpoint's name. */
+  readonly checkpointName: string;
+  /** The engine's own words (or the copy's error). */
+  readonly engineMessage: string;
+
+  constructor(operation: CheckpointOperation, containerId: string, checkpointName: string, engineMessage: string, options?: ErrorOptions) {
+    const what = {
+      checkpoint: `checkpoint the sandbox ${containerId} as '${checkpointName}'`,
+      restore: `restore the sandbox ${containerId} from its checkpoint '${checkpointName}'`,
+      copy: `copy the checkpoint '${checkpointName}' to the sandbox ${containerId}`,
+    }[operation];
+    const next = {
+      checkpoint: 'Check that it is still running and that the engine can write its checkpoints (its disk)',
+      restore: 'The sandbox stays stopped with its checkpoint kept: retry, or remove it (`docker rm`) and start a new one',
+      copy: 'The source sandbox and its checkpoint are untouched: retry, or start a new sandbox',
+    }[operation];
+    super('ERR_CHECKPOINT_FAILED', `Docker failed to ${what}: ${engineMessage}. ${next}.`, options);
+    this.operation = operation;
+    this.containerId = containerId;
+    this.checkpointName = checkpointName;
+    this.engineMessage = engineMessage;
   }
 }

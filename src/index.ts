@@ -128,3 +128,5 @@ export { SandboxHeldError, SandboxNotFoundError, type SandboxMissingReason } fro
 export type { HandOver } from './session/session.js';
 // Pause and resume
 export { SuspendableTimers, type SuspendableTimer } from './session/suspendable-timers.js';
+// Hibernation of gVisor sandboxes (runner.hibernate(), woken by DockerRunner.connect()).
+export { CheckpointFailedError, HibernateUnsupportedError } from './errors.js';

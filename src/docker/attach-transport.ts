@@ -18,20 +18,18 @@ export interface AttachedShell {
   socket: Duplex;
   /**
    * Ends the connection, leaving the shell running (a detach): its end is not asked about, which
-   * would wait for the container to stop.
+   * would wait for the container to stop; `info` is what the transport then says.
    */
-  release(): void;
+  release(info?: SessionCloseInfo): void;
 }
 
 /** Attaches to a created (not yet started) container, so no output can be missed. */
 export async function attachShell(container: Dockerode.Container): Promise<AttachedShell> {
   const socket = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as Duplex;
-  let released = false;
-  const transport = hijackedTransport(socket, (error) =>
-    released ? Promise.resolve({ reason: 'detached', detail: 'the connection was released; the shell runs on' }) : explainEnd(container, error),
-  );
-  const release = () => {
-    released = true;
+  let released: SessionCloseInfo | undefined;
+  const transport = hijackedTransport(socket, (error) => (released ? Promise.resolve(released) : explainEnd(container, error)));
+  const release = (info: SessionCloseInfo = { reason: 'detached', detail: 'the connection was released; the shell runs on' }) => {
+    released = info;
     socket.destroy();
   };
   return { transport, socket, release };

@@ -32,6 +32,9 @@ import { createWithQuota } from './disk/storage-quota.js';
 import { runnerLabels } from './labels.js';
 import { claimSandbox, releaseClaim, type ClaimedSandbox } from './detach/claim.js';
 import { removeLease, writeLease } from './detach/lease.js';
+import { checkGvisor } from './hibernate/checkpoint-engine.js';
+import { hibernateContainer } from './hibernate/hibernate-container.js';
+import { wakeContainer } from './hibernate/wake-container.js';
 import { SANDBOX_OPTION_NAMES, resolveSandbox, type ResolvedSandbox, type SandboxOptions } from './sandbox-options.js';
 import { ensureReaper } from './reaper.js';
 import { SandboxShell, checkShellOptions, type ShellOptions } from './shells/sandbox-shell.js';
@@ -201,7 +204,7 @@ export class DockerRunner implements AsyncDisposable {
   #stopping: Promise<void> | undefined;
   #container: Dockerode.Container | undefined;
   #socket: Duplex | undefined;
-  #release: (() => void) | undefined;
+  #release: ((info?: SessionCloseInfo) => void) | undefined;
   #session: Session | undefined;
   #output: PassThrough | undefined;
   readonly #spawned = new SpawnedProcesses();
@@ -561,6 +564,40 @@ export class DockerRunner implements AsyncDisposable {
   }
 
   /**
+   * Takes a gVisor sandbox (`runtime: 'runsc'`) out of memory and CPU entirely, processes and all:
+   * after the commands already queued, its whole state (the session, background processes, memory,
+   * files) is checkpointed to the engine's disk and the container stops. Resolves with its id;
+   * `DockerRunner.connect(id)` from any process wakes it where it was. This runner is done, as after
+   * `detach()` (calls reject with `SessionClosedError`, reason 'hibernated'). Needs the engine's
+   * experimental features (`scripts/ensure-docker.sh` turns them on for an engine it starts).
+   * @throws HibernateUnsupportedError (not gVisor, or no experimental features), CheckpointFailedError
+   *   (the engine's message; the runner then goes on as it was), SessionClosedError
+   * @example
+   * const runner = await DockerRunner.start({ runtime: 'runsc' });
+   * await runner.run('sleep 1000 &');
+   * const id = await runner.hibernate();
+   * const woken = await DockerRunner.connect(id); // the sleep still runs
+   */
+  async hibernate(): Promise<string> {
+    const session = await this.#ready();
+    if (this.#stopping) throw this.#stoppedError();
+    const ended = session.closeInfo;
+    if (ended) throw new SessionClosedError(ended);
+    const container = this.#container as Dockerode.Container;
+    // Before anything is handed over: a runc sandbox is refused as it is.
+    await checkGvisor(this.#docker, await container.inspect());
+    const hibernating = this.#hibernate(session, container);
+    this.#stopping = hibernating.then(
+      () => {},
+      () => {
+        this.#stopping = undefined;
+      },
+    );
+    await hibernating;
+    return container.id;
+  }
+
+  /**
    * A fresh shell in the same sandbox: same container, files, spawned processes and forwards; a
    * new bash with the sandbox's environment and workdir, nothing of the old one's state. After a
    * command ran `exit` (which ends the session, `SessionClosedError`), this goes on; on a live
@@ -664,8 +701,47 @@ export class DockerRunner implements AsyncDisposable {
     if (this.#leased) await removeLease(this.#docker, container.id, 'held');
     session?.destroy(info);
     if (!session) this.#resolveClosed(info);
-    this.#release?.();
+    this.#release?.(info);
     log('detached container %s (idle limit %d ms)', container.id, limitMs);
+  }
+
+  async #hibernate(session: Session, container: Dockerode.Container): Promise<void> {
+    this.#keepAlive();
+    const info: SessionCloseInfo = { reason: 'hibernated', detail: `the sandbox ${container.id} was hibernated` };
+    // No idle limit inside: the shell's clock would count the time asleep.
+    const handOver = await session.handOver(null);
+    // The checkpoint ends the container's connections: this one goes quietly first.
+    this.#release?.(info);
+    let checkpoint: string;
+    try {
+      ({ checkpointName: checkpoint } = await hibernateContainer(this.#docker, container));
+    } catch (error) {
+      // Nothing was saved and the sandbox runs on: this runner takes its session back.
+      this.#newClosed();
+      await this.#takeOver(container, handOver).catch(() => {});
+      throw error;
+    }
+    this.#endHandles(info);
+    await this.#forwards.closeAll();
+    clearTimeout(this.#lifetimeTimer);
+    await writeLease(this.#docker, { containerId: container.id, state: 'hibernated', since: Date.now(), checkpoint, ...handOver });
+    if (this.#leased) await removeLease(this.#docker, container.id, 'held');
+    session.destroy(info);
+    log('hibernated container %s (checkpoint %s)', container.id, checkpoint);
+  }
+
+  /** Attaches to the sandbox (waking it from `checkpoint` first) and takes its session over. */
+  async #takeOver(container: Dockerode.Container, handOver: HandOver, checkpoint?: string): Promise<Session> {
+    const { transport, socket, release } =
+      checkpoint === undefined
+        ? await attachShell(container).catch((error: unknown) => {
+            throw dockerError(this.#docker, 'attach to the container', error);
+          })
+        : (await wakeContainer(this.#docker, container, checkpoint)).attached;
+    this.#socket = socket;
+    this.#release = release;
+    this.#transport = transport;
+    return this.#openSession(handOver);
   }
 
   /** Takes over a claimed sandbox (see `connect()`); on failure, it is left detached as it was. */
@@ -677,17 +753,11 @@ export class DockerRunner implements AsyncDisposable {
     this.#leased = true;
     const handOver: HandOver = { shellPid: lease.shellPid ?? 0, tasks: lease.tasks ?? 0 };
     this.#adoptedHandOver = handOver;
-    const takeOver = async (): Promise<Session> => {
-      const { transport, socket, release } = await attachShell(container).catch((error: unknown) => {
-        throw dockerError(this.#docker, 'attach to the container', error);
-      });
-      this.#socket = socket;
-      this.#release = release;
-      this.#transport = transport;
-      return this.#openSession(handOver).catch((error: unknown) => {
+    const checkpoint = lease.state === 'hibernated' ? lease.checkpoint : undefined;
+    const takeOver = (): Promise<Session> =>
+      this.#takeOver(container, handOver, checkpoint).catch((error: unknown) => {
         throw error instanceof SessionClosedError ? new SandboxNotFoundError(info.Id, 'ended', error.detail, { cause: error }) : error;
       });
-    };
     try {
       // The engine attaches to no paused container, and a frozen shell answers nothing: the runner
       // is handed out paused (so that resume() can be called), and takes the session over on resume.
