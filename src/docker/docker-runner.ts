@@ -45,6 +45,10 @@ import { Terminals } from './pty/terminals.js';
 import type { PortForward } from './ports/port-forward.js';
 import { PortForwards } from './ports/port-forwards.js';
 import type { ForwardPortOptions } from './ports/port-options.js';
+import { takeSnapshot, checkSnapshotOptions, type SnapshotOptions, type SnapshotSource } from './snapshots/take-snapshot.js';
+import { checkForkOptions, forkSandbox, releaseForkImage, type ForkOptions } from './snapshots/fork.js';
+import { carriedOptions, checkSnapshotOption, prepareSnapshotStart, restoreSession, type SnapshotStart } from './snapshots/restore.js';
+import type { Snapshot } from './snapshots/snapshot.js';
 
 /**
  * Options of `new DockerRunner()`: the sandbox's confinement (hardened by default) and the runner's
@@ -74,6 +78,13 @@ export interface DockerRunnerOptions extends SandboxOptions {
   maxOutputBytes?: number;
   /** Most extra shells (`openShell()`) open at once, besides the runner's own session; past it, `ShellLimitError`. Default: 8. */
   maxShells?: number;
+  /**
+   * Start from this snapshot (a `Snapshot`, or its id or name): its files in place, and the session
+   * in its shell state (cwd, variables, functions, aliases, options, umask, directory stack). The
+   * sandbox gets the options of the runner the snapshot was taken from; options given here override
+   * them (`image` cannot be given: the snapshot is the image). Default: none.
+   */
+  snapshot?: Snapshot | string;
 }
 
 /**
@@ -90,7 +101,18 @@ export const DEFAULT_TIMEOUT_MS = 300_000;
 /** `DEBUG=docker-shell:runner`: containers created, started and removed, and why sessions ended. */
 const log = createDebug('docker-shell:runner');
 
-const RUNNER_OPTION_NAMES = [...SANDBOX_OPTION_NAMES, 'image', 'docker', 'labels', 'pull', 'startTimeoutMs', 'timeoutMs', 'maxOutputBytes', 'maxShells'];
+const RUNNER_OPTION_NAMES = [
+  ...SANDBOX_OPTION_NAMES,
+  'image',
+  'docker',
+  'labels',
+  'pull',
+  'startTimeoutMs',
+  'timeoutMs',
+  'maxOutputBytes',
+  'maxShells',
+  'snapshot',
+];
 
 /**
  * A bash session in a fresh container. Commands run one after another, and state (cwd, variables,
@@ -106,9 +128,10 @@ export class DockerRunner implements AsyncDisposable {
     return new DockerRunner(options).start();
   }
 
-  readonly #options: DockerRunnerOptions;
-  readonly #sandbox: ResolvedSandbox;
-  readonly #defaults: RunOptions;
+  #options: DockerRunnerOptions;
+  #sandbox: ResolvedSandbox;
+  #defaults: RunOptions;
+  #snapshotStart: SnapshotStart | undefined;
   readonly #docker: Dockerode;
   readonly #runnerId = uuidv4();
   #starting: Promise<this> | undefined;
@@ -135,6 +158,7 @@ export class DockerRunner implements AsyncDisposable {
     checkChoice(options.pull, 'pull', PULL_POLICIES);
     checkDuration(options.startTimeoutMs, 'startTimeoutMs');
     checkCount(options.maxShells, 'maxShells');
+    checkSnapshotOption(options);
     this.#shells = new ShellSet(options.maxShells ?? DEFAULT_MAX_SHELLS);
     this.#options = { ...options };
     this.#sandbox = resolveSandbox(options);
@@ -393,6 +417,42 @@ export class DockerRunner implements AsyncDisposable {
   }
 
   /**
+   * Takes a snapshot of the sandbox: an image of every writable place (tmpfs mounts included) with
+   * the session's shell state, for `DockerRunner.start({ snapshot })`. It runs in the session's
+   * queue, after the commands queued before it (with `wait: false`, a busy session refuses at once),
+   * with every process of the sandbox stopped while its files are captured. Background processes
+   * are not carried (`snapshot.processes` lists them); bind mounts are not copied.
+   * @throws SandboxBusyError (`wait: false`), SnapshotFailedError, SessionClosedError, DockerApiError
+   * @example
+   * await runner.run('cd /tmp && export STAGE=built');
+   * const snapshot = await runner.snapshot({ name: 'built' });
+   * await using child = await DockerRunner.start({ snapshot });
+   * await child.run('echo $STAGE'); // built
+   */
+  async snapshot(options: SnapshotOptions = {}): Promise<Snapshot> {
+    checkSnapshotOptions(options);
+    return takeSnapshot(await this.#snapshotSource(), options);
+  }
+
+  /**
+   * Snapshot and start in one call: a new sandbox (or `count` of them, in an array) in this one's
+   * state, with its options. Each is independent: nothing one does is seen by this sandbox or a
+   * sibling. The snapshot image is temporary: the last child to stop removes it.
+   * @throws as `snapshot()`, and as `DockerRunner.start()` (any child failing stops the others)
+   * @example
+   * const [a, b] = await runner.fork({ count: 2 });
+   * await Promise.all([a.run('make test-a'), b.run('make test-b')]);
+   */
+  fork(options?: ForkOptions & { count?: undefined }): Promise<DockerRunner>;
+  fork(options: ForkOptions & { count: number }): Promise<DockerRunner[]>;
+  async fork(options: ForkOptions = {}): Promise<DockerRunner | DockerRunner[]> {
+    checkForkOptions(options);
+    const docker = this.#docker;
+    const children = await forkSandbox(await this.#snapshotSource(), options, (snapshot) => DockerRunner.start({ docker, snapshot }));
+    return options.count === undefined ? (children[0] as DockerRunner) : children;
+  }
+
+  /**
    * Ends the session gracefully: waits for queued commands, then closes bash's input (the attach
    * connection is half-closed), so bash exits by itself, and removes the container.
    * Use `stop()` to end at once.
@@ -471,6 +531,7 @@ export class DockerRunner implements AsyncDisposable {
   async #start(): Promise<this> {
     // Before any container exists: the reaper removes this process's containers when it dies.
     ensureReaper(this.#docker);
+    if (this.#options.snapshot !== undefined) await this.#fromSnapshot();
     const image = this.image;
     await ensureImage(this.#docker, image, { pull: this.#options.pull });
     try {
@@ -498,6 +559,7 @@ export class DockerRunner implements AsyncDisposable {
       await this.#openSession().catch((error: unknown) => {
         throw error instanceof SessionClosedError ? new StartFailedError(image, error.detail, error) : error;
       });
+      if (this.#snapshotStart) await restoreSession(this.#session as Session, this.#snapshotStart.snapshot);
       return this;
     } catch (error) {
       await this.#teardown();
@@ -571,6 +633,24 @@ export class DockerRunner implements AsyncDisposable {
       const status = statusOf(error);
       if (status !== 404 && status !== 409) throw dockerError(this.#docker, `remove container ${container.id}`, error);
     }
+    if (this.#snapshotStart?.snapshot.isTemporary) await releaseForkImage(this.#docker, this.#snapshotStart.snapshot.id);
+  }
+
+  /** The options of a start from a snapshot: the parent's, under those given to this runner. */
+  async #fromSnapshot(): Promise<void> {
+    this.#snapshotStart = await prepareSnapshotStart(this.#docker, { ...this.#options });
+    this.#options = this.#snapshotStart.options as DockerRunnerOptions;
+    this.#sandbox = resolveSandbox(this.#options);
+    this.#defaults = { timeoutMs: this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxOutputBytes: this.#options.maxOutputBytes };
+  }
+
+  async #snapshotSource(): Promise<SnapshotSource> {
+    if (this.#stopping) throw this.#stoppedError();
+    const session = await this.#ready();
+    if (session.isClosed) throw new SessionClosedError(session.closeInfo ?? { reason: 'stopped', detail: 'the session has ended' });
+    const runnerOptions = carriedOptions({ ...this.#options }, SANDBOX_OPTION_NAMES);
+    const container = this.#container as Dockerode.Container;
+    return { docker: this.#docker, container, session, sandbox: this.#sandbox, runnerOptions, containerLabels: runnerLabels(this.#runnerId) };
   }
 
   async #fileContainer(): Promise<Dockerode.Container> {
