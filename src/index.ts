@@ -115,3 +115,8 @@ export {
   ShellLimitError,
   type EndpointFailure,
 } from './errors.js';
+export { Snapshot, LABEL_SNAPSHOT, SNAPSHOT_REPOSITORY, type SnapshotProcess, type SnapshotTimings } from './docker/snapshots/snapshot.js';
+export type { SnapshotOptions } from './docker/snapshots/take-snapshot.js';
+export type { ForkOptions } from './docker/snapshots/fork.js';
+export { listSnapshots, removeSnapshot, type ListSnapshotsOptions } from './docker/snapshots/list-snapshots.js';
+export { SandboxBusyError, SnapshotFailedError, SnapshotNotFoundError } from './errors.js';

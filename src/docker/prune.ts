@@ -9,6 +9,7 @@ import { checkBoolean, checkOptionsObject, checkSignal, checkStringRecord } from
 import { dockerError, resolveDocker, statusOf, type DockerConnection } from './docker-client.js';
 import { LABEL_MANAGED, LABEL_OWNER } from './labels.js';
 import { isProcessAlive, parseOwner } from './owner.js';
+import { pruneForkImages } from './snapshots/list-snapshots.js';
 
 /** Options of `prune()`. */
 export interface PruneOptions {
@@ -89,6 +90,11 @@ export interface PruneResult {
   leftovers: LeftoverContainer[];
   /** The labelled containers left in place, each with why. */
   kept: KeptContainer[];
+  /**
+   * Ids of fork images removed (with `dryRun`, to be removed): temporary snapshot images of `fork()`
+   * that no container uses, made by a process of this host that is gone (any, with `all`).
+   */
+  snapshotImages: string[];
 }
 
 /**
@@ -127,7 +133,7 @@ export async function prune(options: PruneOptions = {}): Promise<PruneResult> {
   const dryRun = options.dryRun === true;
   signal?.throwIfAborted();
   const containers = await listLabelled(docker, options.labels ?? {}, signal);
-  const result: PruneResult = { dryRun, removed: [], leftovers: [], kept: [] };
+  const result: PruneResult = { dryRun, removed: [], leftovers: [], kept: [], snapshotImages: [] };
   const host = hostname();
   for (const container of containers) {
     const candidate: PruneCandidate = { id: container.Id, image: container.Image, state: container.State, owner: container.Labels?.[LABEL_OWNER] };
@@ -142,6 +148,9 @@ export async function prune(options: PruneOptions = {}): Promise<PruneResult> {
     await removeContainer(docker, container.Id);
     result.removed.push(container.Id);
   }
+  // After the containers: a fork image is in use until its children's containers are gone.
+  signal?.throwIfAborted();
+  result.snapshotImages = await pruneForkImages(docker, { labels: options.labels, all: options.all, dryRun });
   return result;
 }
 

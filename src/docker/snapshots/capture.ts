@@ -15,7 +15,7 @@ import { WRITABLE_PLACES } from '../container-spec.js';
 import { dockerError } from '../docker-client.js';
 import { startExec } from '../files/exec-process.js';
 import type { ResolvedSandbox } from '../sandbox-options.js';
-import { ARCHIVE, FREEZE, parseProcessLines, stateCommand, type ProcessLine } from './snapshot-scripts.js';
+import { ARCHIVE, FREEZE, adoptableState, parseProcessLines, stateCommand, type ProcessLine } from './snapshot-scripts.js';
 
 /** Docker's own tmpfs, there whatever the root: a snapshot carries it too. */
 const SHM = '/dev/shm';
@@ -92,8 +92,8 @@ async function readState(session: Session, marker: string): Promise<Buffer> {
   }
   const stdout = Buffer.concat(chunks);
   const start = stdout.indexOf(`${marker}\n`);
-  const script = start < 0 ? Buffer.alloc(0) : stdout.subarray(start + marker.length + 1);
-  if (exitCode !== 0 || !script.includes('__ds_setup')) {
+  const script = start < 0 ? undefined : adoptableState(stdout.subarray(start + marker.length + 1));
+  if (exitCode !== 0 || !script) {
     throw new SnapshotFailedError(`the session did not print its state (exit code ${exitCode}, ${stdout.length} bytes)`);
   }
   return script;

@@ -13,21 +13,37 @@ export const STATE_SCRIPT = `${SNAPSHOT_DIR}/state.sh`;
  * A session command that prints `marker` and then the shell's state as `__ds_state` gives it to a
  * re-executed bash (see shell-runtime.sh), as it would be between commands: in a subshell (the
  * session's own shell is untouched), with the user's tracing and errexit flags off (the runtime
- * keeps them in `__ds_fl` and `__ds_enter` puts them back before each command, as it keeps the
+ * keeps them in `__ds_fl`, and `__ds_enter` puts them back before each command, as it keeps the
  * DEBUG and ERR traps in `__ds_tdbg` / `__ds_terr`), and the running command's own bookkeeping
- * cleared. The marker keeps anything a user's DEBUG trap prints before it out of the state.
+ * cleared. Its traps are left alone: a subshell lists its parent's only until a trap is set in it.
+ * What a user's DEBUG trap prints goes to /dev/null (the state goes out on fd 3), and the marker
+ * keeps out what it printed before the subshell.
  */
 export function stateCommand(marker: string): string {
   // Unsetting POSIXLY_CORRECT (set or not) turns alias expansion off: it is put back as the shell has it.
   return [
     '__ds_sa=$BASHOPTS',
-    '( builtin set +xvTEeuna; builtin trap - DEBUG ERR',
+    '( builtin set +xvTEeuna',
     '  builtin unset -v POSIXLY_CORRECT __ds_t; [[ -z $__ds_bt ]] || builtin export __ds_t=$__ds_bt',
     '  [[ :$__ds_sa: != *:expand_aliases:* ]] || builtin shopt -s expand_aliases; builtin unset -v __ds_sa',
     '  __ds_id= __ds_in= __ds_top= __ds_s=0 __ds_h= __ds_hold= __ds_held= __ds_ready= __ds_c= __ds_b= __ds_clr= __ds_tclr=',
-    `  builtin printf '%s\\n' ${marker}`,
-    '  __ds_state ); builtin unset -v __ds_sa',
+    `  { builtin printf '%s\\n' ${marker}; __ds_state; } >&3 ) 3>&1 >/dev/null; builtin unset -v __ds_sa`,
   ].join('\n');
+}
+
+/** The last lines of every `__ds_state` script: the end of the quiet block, then the runtime's setup. */
+const STATE_TAIL = '} >/dev/null 2>&1\n__ds_setup\n';
+
+/**
+ * The state script as the child adopts it: the DEBUG and ERR traps are removed at the end of its
+ * quiet block (the runtime sets them again before each command, from `__ds_tdbg` / `__ds_terr`),
+ * so that neither fires on the runtime's own commands in the new bash. Undefined when `script` is
+ * not a state script.
+ */
+export function adoptableState(script: Buffer): Buffer | undefined {
+  const tail = script.lastIndexOf(STATE_TAIL);
+  if (tail < 0) return undefined;
+  return Buffer.concat([script.subarray(0, tail), Buffer.from('builtin trap - DEBUG ERR\n'), script.subarray(tail)]);
 }
 
 /**
