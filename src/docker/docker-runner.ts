@@ -440,8 +440,8 @@ export class DockerRunner implements AsyncDisposable {
    * sibling. The snapshot image is temporary: the last child to stop removes it.
    * @throws as `snapshot()`, and as `DockerRunner.start()` (any child failing stops the others)
    * @example
-   * const [a, b] = await runner.fork({ count: 2 });
-   * await Promise.all([a.run('make test-a'), b.run('make test-b')]);
+   * const children = await runner.fork({ count: 2 });
+   * await Promise.all(children.map((child, i) => child.run(`make test-${i}`)));
    */
   fork(options?: ForkOptions & { count?: undefined }): Promise<DockerRunner>;
   fork(options: ForkOptions & { count: number }): Promise<DockerRunner[]>;

@@ -14,7 +14,7 @@ import type { Snapshot } from './snapshot.js';
  *
  * @example
  * ```ts
- * const options: ForkOptions = { count: 3, wait: false };
+ * const options = { count: 3, wait: false } satisfies ForkOptions;
  * const children = await runner.fork(options);
  * ```
  */

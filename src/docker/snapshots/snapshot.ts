@@ -6,7 +6,15 @@ import type Dockerode from 'dockerode';
 import { SnapshotNotFoundError } from '../../errors.js';
 import { dockerError, statusOf } from '../docker-client.js';
 
-/** The repository snapshot images are tagged in: `docker-shell/snapshot:<name>`. */
+/**
+ * The repository snapshot images are tagged in: `docker-shell/snapshot:<name>`.
+ *
+ * @example
+ * ```ts
+ * const snapshot = await runner.snapshot({ name: 'base' });
+ * console.log(snapshot.ref === `${SNAPSHOT_REPOSITORY}:base`); // true
+ * ```
+ */
 export const SNAPSHOT_REPOSITORY = 'docker-shell/snapshot';
 
 /**
@@ -129,7 +137,9 @@ export class Snapshot {
   /**
    * Removes the image. Sandboxes running from it must be stopped first: while one is, the engine
    * refuses (`DockerApiError`, status 409). Removing a snapshot already gone is not an error.
-   * @example await snapshot.remove();
+   * @example
+   * const snapshot = await runner.snapshot();
+   * await snapshot.remove();
    */
   async remove(): Promise<void> {
     await removeSnapshotImage(this.#docker, this.id);
