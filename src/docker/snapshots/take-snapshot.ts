@@ -15,7 +15,7 @@ import type { Session } from '../../session/session.js';
 import type { ResolvedSandbox } from '../sandbox-options.js';
 import { archivePlan, capture } from './capture.js';
 import { buildSnapshotImage } from './snapshot-image.js';
-import { LABEL_SNAPSHOT, SNAPSHOT_LABELS, SNAPSHOT_REPOSITORY, Snapshot, encodeOptions } from './snapshot.js';
+import { LABEL_SNAPSHOT, SNAPSHOT_LABELS, SNAPSHOT_REPOSITORY, Snapshot, encodeOptions, removeSnapshotImage } from './snapshot.js';
 
 /** `DEBUG=docker-shell:snapshot`: each snapshot's steps and what they took. */
 const log = createDebug('docker-shell:snapshot');
@@ -97,7 +97,13 @@ export async function takeSnapshot(source: SnapshotSource, options: SnapshotOpti
       [SNAPSHOT_LABELS.source]: container.id,
     };
     const base = captured.layerImage ?? (await container.inspect()).Image;
-    const id = await buildSnapshotImage({ docker, base, tag, state: captured.state, archiveFile, labels, helperLabels: source.containerLabels });
+    const id = await buildSnapshotImage({ docker, base, tag, state: captured.state, archiveFile, labels, helperLabels: source.containerLabels }).catch(
+      async (error: unknown) => {
+        // The committed layer is untagged: once the snapshot image (its child) is made, removing that takes it along.
+        if (captured.layerImage) await removeSnapshotImage(docker, captured.layerImage).catch(() => {});
+        throw error;
+      },
+    );
     const imageMs = performance.now() - t0;
     const timings = { ...captured.timings, imageMs, totalMs: performance.now() - startedAt };
     log('snapshot %s of %s: %o', id, container.id, timings);

@@ -138,3 +138,15 @@ describe('prune() and fork images left behind', () => {
     }
   });
 });
+
+const runtimes = ((await docker.info()) as { Runtimes?: Record<string, unknown> }).Runtimes ?? {};
+
+describe.runIf(Object.hasOwn(runtimes, 'runsc'))('fork() under gVisor (runtime runsc, where the engine has it)', () => {
+  it('forks a runsc sandbox into a runsc sandbox with its files and shell state', async () => {
+    await using parent = await DockerRunner.start({ runtime: 'runsc' });
+    await parent.run('cd /tmp; echo g > f; X=1', { check: true });
+    await using child = await parent.fork();
+    expect((await child.run('pwd; cat f; echo $X')).stdout).toBe('/tmp\ng\n1\n');
+    expect((await docker.getContainer(child.id as string).inspect()).HostConfig.Runtime).toBe('runsc');
+  });
+});

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerRunner } from '../../../src/docker/docker-runner.js';
 import { listSnapshots, removeSnapshot } from '../../../src/docker/snapshots/list-snapshots.js';
 import type { Snapshot } from '../../../src/docker/snapshots/snapshot.js';
-import { InvalidArgumentError, SandboxBusyError, SnapshotNotFoundError } from '../../../src/errors.js';
+import { InvalidArgumentError, SandboxBusyError, SnapshotFailedError, SnapshotNotFoundError } from '../../../src/errors.js';
 import { docker } from '../../helpers/docker.js';
 
 /** This file's own label, so that listing finds only its snapshots. */
@@ -206,6 +206,20 @@ describe("snapshot in the session's queue", () => {
     const snapshot = await runner.snapshot({ wait: false });
     expect(await imageExists(snapshot.id)).toBe(true);
     await snapshot.remove();
+  });
+
+  it('fails with SnapshotFailedError on a file its user cannot read, keeps nothing, and lets the sandbox run on', async () => {
+    await runner.run('echo secret > /tmp/unreadable && chmod 000 /tmp/unreadable', { check: true });
+    const sleeper = await runner.spawn('sleep 300');
+    const before = (await listSnapshots()).length;
+    const error = await runner.snapshot().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(SnapshotFailedError);
+    expect((error as SnapshotFailedError).detail).toContain('tmp/unreadable');
+    expect((await listSnapshots()).length).toBe(before);
+    const state = await runner.run(`read -r s < /proc/${sleeper.pid}/stat; s=\${s##*) }; echo \${s%% *}`);
+    expect(state.stdout).toBe('S\n');
+    await sleeper.kill();
+    await runner.run('rm -f /tmp/unreadable', { check: true });
   });
 
   it('refuses bad options where they enter', async () => {
