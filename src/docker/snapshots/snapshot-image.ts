@@ -13,40 +13,54 @@ import { SNAPSHOT_REPOSITORY } from './snapshot.js';
 
 export interface ImageInput {
   docker: Dockerode;
-  /** The image the snapshot's layer goes on. */
-  base: string;
+  /** A container made by `createHelper()`: what the image is committed from. */
+  helper: Promise<Dockerode.Container>;
   /** The tag in `docker-shell/snapshot`. */
   tag: string;
   state: Buffer;
   archiveFile: string;
   /** The image's labels (what it is, and what it carries). */
   labels: Record<string, string>;
-  /** Labels of the short-lived helper container, so that `prune()` finds it if this process dies. */
-  helperLabels: Record<string, string>;
 }
 
-/** Builds the image and resolves with its id. */
+/**
+ * A container created (never started) from `base`: the snapshot image is committed from it. Its
+ * labels say it is docker-shell's and whose, so that `prune()` and the reaper remove it if this
+ * process dies meanwhile; the image's own labels are given at commit. Made while the sandbox is
+ * being captured when the base is known before (a read-only root: the sandbox's own image).
+ */
+export async function createHelper(docker: Dockerode, base: Promise<string>, labels: Record<string, string>): Promise<Dockerode.Container> {
+  const image = await base;
+  try {
+    return await docker.createContainer({ Image: image, Entrypoint: ['bash'], Cmd: [], Labels: labels });
+  } catch (error) {
+    throw dockerError(docker, `create a container from ${image}`, error);
+  }
+}
+
+/** Removes a helper, whether it was made or not. */
+export async function removeHelper(helper: Promise<Dockerode.Container> | undefined): Promise<void> {
+  const container = await helper?.catch(() => undefined);
+  await container?.remove({ force: true }).catch(() => {});
+}
+
+/** Puts the state and the archive into the helper, commits the image (labels given here) and resolves with its id. */
 export async function buildSnapshotImage(input: ImageInput): Promise<string> {
   const { docker } = input;
-  let helper: Dockerode.Container;
   try {
-    // bash as the image's command: what a snapshot is, and what `docker run` of it then gives.
-    helper = await docker.createContainer({ Image: input.base, Entrypoint: ['bash'], Cmd: [], Labels: { ...input.labels, ...input.helperLabels } });
-  } catch (error) {
-    throw dockerError(docker, `create a container from ${input.base}`, error);
-  }
-  try {
+    const helper = await input.helper;
     await helper.putArchive((await snapshotArchive(input)) as unknown as NodeJS.ReadableStream, { path: '/' }).catch((error: unknown) => {
       throw dockerError(docker, 'put the snapshot files into the image', error);
     });
-    const committed = (await helper
-      .commit({ repo: SNAPSHOT_REPOSITORY, tag: input.tag, pause: false, comment: 'docker-shell snapshot' })
-      .catch((error: unknown) => {
-        throw dockerError(docker, 'commit the snapshot image', error);
-      })) as { Id: string };
+    // The query is the commit's; the body, a config merged over the helper's: the image's labels, bash as its command.
+    const query = { container: helper.id, repo: SNAPSHOT_REPOSITORY, tag: input.tag, pause: false, comment: 'docker-shell snapshot' };
+    const body = { Labels: input.labels, Entrypoint: ['bash'], Cmd: [] };
+    const committed = (await helper.commit({ _query: query, _body: body }).catch((error: unknown) => {
+      throw dockerError(docker, 'commit the snapshot image', error);
+    })) as { Id: string };
     return committed.Id;
   } finally {
-    await helper.remove({ force: true }).catch(() => {});
+    await removeHelper(input.helper);
   }
 }
 

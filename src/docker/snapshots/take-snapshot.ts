@@ -14,7 +14,7 @@ import { checkBoolean, checkOptionsObject, checkStringRecord } from '../../optio
 import type { Session } from '../../session/session.js';
 import type { ResolvedSandbox } from '../sandbox-options.js';
 import { archivePlan, capture } from './capture.js';
-import { buildSnapshotImage } from './snapshot-image.js';
+import { buildSnapshotImage, createHelper, removeHelper } from './snapshot-image.js';
 import { LABEL_SNAPSHOT, SNAPSHOT_LABELS, SNAPSHOT_REPOSITORY, Snapshot, encodeOptions, removeSnapshotImage } from './snapshot.js';
 
 /** `DEBUG=docker-shell:snapshot`: each snapshot's steps and what they took. */
@@ -78,6 +78,15 @@ export async function takeSnapshot(source: SnapshotSource, options: SnapshotOpti
   const startedAt = performance.now();
   const suffix = randomBytes(6).toString('hex');
   const archiveFile = join(tmpdir(), `docker-shell-snapshot-${suffix}.tar`);
+  // With a read-only root the image's base is the sandbox's own: its helper is made meanwhile.
+  let helper = source.sandbox.readOnly
+    ? createHelper(
+        docker,
+        container.inspect().then((info) => info.Image),
+        source.containerLabels,
+      )
+    : undefined;
+  helper?.catch(() => {});
   try {
     const captured = await capture({ ...source, archiveFile });
     const t0 = performance.now();
@@ -96,19 +105,19 @@ export async function takeSnapshot(source: SnapshotSource, options: SnapshotOpti
       [SNAPSHOT_LABELS.temporary]: String(temporary),
       [SNAPSHOT_LABELS.source]: container.id,
     };
-    const base = captured.layerImage ?? (await container.inspect()).Image;
-    const id = await buildSnapshotImage({ docker, base, tag, state: captured.state, archiveFile, labels, helperLabels: source.containerLabels }).catch(
-      async (error: unknown) => {
-        // The committed layer is untagged: once the snapshot image (its child) is made, removing that takes it along.
-        if (captured.layerImage) await removeSnapshotImage(docker, captured.layerImage).catch(() => {});
-        throw error;
-      },
-    );
+    const { layerImage } = captured;
+    helper ??= createHelper(docker, Promise.resolve(layerImage as string), source.containerLabels);
+    const id = await buildSnapshotImage({ docker, helper, tag, state: captured.state, archiveFile, labels }).catch(async (error: unknown) => {
+      // The committed layer is untagged: once the snapshot image (its child) is made, removing that takes it along.
+      if (layerImage) await removeSnapshotImage(docker, layerImage).catch(() => {});
+      throw error;
+    });
     const imageMs = performance.now() - t0;
     const timings = { ...captured.timings, imageMs, totalMs: performance.now() - startedAt };
     log('snapshot %s of %s: %o', id, container.id, timings);
     return new Snapshot(docker, id, [`${SNAPSHOT_REPOSITORY}:${tag}`], labels, timings);
   } finally {
+    await removeHelper(helper);
     await rm(archiveFile, { force: true });
   }
 }
