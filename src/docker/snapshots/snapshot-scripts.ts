@@ -15,7 +15,7 @@ export const STATE_SCRIPT = `${SNAPSHOT_DIR}/state.sh`;
  * session's own shell is untouched), with the user's tracing and errexit flags off (the runtime
  * keeps them in `__ds_fl`, and `__ds_enter` puts them back before each command, as it keeps the
  * DEBUG and ERR traps in `__ds_tdbg` / `__ds_terr`), and the running command's own bookkeeping
- * cleared. Its traps are left alone: a subshell lists its parent's only until a trap is set in it.
+ * cleared (and a detached sandbox's idle limit, `__ds_to`). Its traps are left alone: a subshell lists its parent's only until a trap is set in it.
  * What a user's DEBUG trap prints goes to /dev/null (the state goes out on fd 3), and the marker
  * keeps out what it printed before the subshell.
  */
@@ -26,7 +26,7 @@ export function stateCommand(marker: string): string {
     '( builtin set +xvTEeuna',
     '  builtin unset -v POSIXLY_CORRECT __ds_t; [[ -z $__ds_bt ]] || builtin export __ds_t=$__ds_bt',
     '  [[ :$__ds_sa: != *:expand_aliases:* ]] || builtin shopt -s expand_aliases; builtin unset -v __ds_sa',
-    '  __ds_id= __ds_in= __ds_top= __ds_s=0 __ds_h= __ds_hold= __ds_held= __ds_ready= __ds_c= __ds_b= __ds_clr= __ds_tclr=',
+    '  __ds_id= __ds_in= __ds_top= __ds_s=0 __ds_h= __ds_hold= __ds_held= __ds_ready= __ds_c= __ds_b= __ds_clr= __ds_tclr= __ds_to=',
     `  { builtin printf '%s\\n' ${marker}; __ds_state; } >&3 ) 3>&1 >/dev/null; builtin unset -v __ds_sa`,
   ].join('\n');
 }
