@@ -36,6 +36,8 @@ export type ErrorCode =
   | 'ERR_POOL_CLOSED'
   | 'ERR_POOL_UNAVAILABLE'
   | 'ERR_SHELL_LIMIT'
+  | 'ERR_SANDBOX_NOT_FOUND'
+  | 'ERR_SANDBOX_HELD'
   | 'ERR_SANDBOX_BUSY'
   | 'ERR_SNAPSHOT_NOT_FOUND'
   | 'ERR_SNAPSHOT_FAILED';
@@ -197,7 +199,11 @@ export type CloseReason =
    */
   | 'disk-limit'
   /** The owner called `stop()` / `close()`. */
-  | 'stopped';
+  | 'stopped'
+  /** The owner called `detach()`: the sandbox runs on, and `DockerRunner.connect(id)` resumes its session. */
+  | 'detached'
+  /** The sandbox reached its `lifetimeMs`, and was removed. */
+  | 'expired';
 
 /** What is known about the end of a session. */
 export interface SessionCloseInfo {
@@ -252,7 +258,11 @@ export class SessionClosedError extends DockerShellError implements SessionClose
   ) {
     const about = context.command === undefined ? '' : ` (command: \`${describeCommand(context.command)}\`)`;
     const advice =
-      info.reason === 'stopped' ? 'Start a new runner to run more commands.' : 'The shell state (cwd, variables) is lost; start a new runner to continue.';
+      info.reason === 'stopped'
+        ? 'Start a new runner to run more commands.'
+        : info.reason === 'detached'
+          ? 'The sandbox runs on with its state: `DockerRunner.connect(id)` resumes it.'
+          : 'The shell state (cwd, variables) is lost; start a new runner to continue.';
     super('ERR_SESSION_CLOSED', `The shell session is closed: ${info.detail}${about}. ${advice}`, options);
     this.reason = info.reason;
     this.detail = info.detail;
@@ -1061,6 +1071,76 @@ export class ShellLimitError extends DockerShellError {
         "Close one you are done with (`await shell.close()`) before opening another, or raise the runner's `maxShells`.",
     );
     this.maxShells = maxShells;
+  }
+}
+
+/** Why `DockerRunner.connect()` found no sandbox to resume. */
+export type SandboxMissingReason =
+  /** No container has that id or name. */
+  | 'unknown'
+  /** A container, but not one docker-shell created. */
+  | 'not-docker-shell'
+  /** It was docker-shell's, but its shell has ended (it expired, exited or was killed). */
+  | 'ended';
+
+/**
+ * `DockerRunner.connect(id)` found no live docker-shell sandbox by that id: `reason` says which case.
+ *
+ * @example
+ * ```ts
+ * const runner = await DockerRunner.connect(id).catch((error: unknown) => {
+ *   if (error instanceof SandboxNotFoundError) return DockerRunner.start(); // e.g. it expired: start afresh
+ *   throw error;
+ * });
+ * ```
+ */
+export class SandboxNotFoundError extends DockerShellError {
+  static override readonly code = 'ERR_SANDBOX_NOT_FOUND' as const;
+  declare readonly code: 'ERR_SANDBOX_NOT_FOUND';
+  /** The id asked for. */
+  readonly id: string;
+  /** Which case. */
+  readonly reason: SandboxMissingReason;
+
+  constructor(id: string, reason: SandboxMissingReason, detail: string, options?: ErrorOptions) {
+    const advice =
+      reason === 'ended'
+        ? ' Its files and state are gone with it: start a new sandbox (`docker-shell prune` removes what is left).'
+        : ' `docker-shell ls` lists the sandboxes there are.';
+    super('ERR_SANDBOX_NOT_FOUND', `No docker-shell sandbox to resume at ${id}: ${detail}.${advice}`, options);
+    this.id = id;
+    this.reason = reason;
+  }
+}
+
+/**
+ * `DockerRunner.connect(id)` found the sandbox held by another live process: only a detached sandbox
+ * can be taken over. `owner` is the holder, `<hostname>:<pid>`.
+ *
+ * @example
+ * ```ts
+ * await DockerRunner.connect(id).catch((error: unknown) => {
+ *   if (error instanceof SandboxHeldError) console.error(`ask process ${error.owner} to detach it first`);
+ *   throw error;
+ * });
+ * ```
+ */
+export class SandboxHeldError extends DockerShellError {
+  static override readonly code = 'ERR_SANDBOX_HELD' as const;
+  declare readonly code: 'ERR_SANDBOX_HELD';
+  /** The sandbox's container id. */
+  readonly id: string;
+  /** The process holding it, `<hostname>:<pid>` (undefined when it was taken over at the same moment). */
+  readonly owner: string | undefined;
+
+  constructor(id: string, owner: string | undefined) {
+    const who = owner ? `process ${owner}` : 'another process, which connected at the same moment';
+    super(
+      'ERR_SANDBOX_HELD',
+      `The sandbox ${id} is held by ${who}; only a detached sandbox can be connected to. Have its holder call \`runner.detach()\`, or wait until it ends.`,
+    );
+    this.id = id;
+    this.owner = owner;
   }
 }
 

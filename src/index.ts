@@ -2,7 +2,14 @@
  * docker-shell: a long-lived bash session in a hardened, throw-away Docker container.
  * This file is the whole public surface.
  */
-export { DEFAULT_TIMEOUT_MS, DockerRunner, type DockerRunnerOptions } from './docker/docker-runner.js';
+export {
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_TIMEOUT_MS,
+  DockerRunner,
+  type ConnectOptions,
+  type DetachOptions,
+  type DockerRunnerOptions,
+} from './docker/docker-runner.js';
 export { SandboxShell, type ShellOptions } from './docker/shells/sandbox-shell.js';
 export { APT_CAPABILITIES, SANDBOX_DEFAULTS, parseBytes, type BindMount, type SandboxOptions } from './docker/sandbox-options.js';
 export {
@@ -51,7 +58,7 @@ export { SandboxPty } from './docker/pty/sandbox-pty.js';
 export type { PtyOptions } from './docker/pty/pty-options.js';
 export { PortForward } from './docker/ports/port-forward.js';
 export type { ForwardPortOptions } from './docker/ports/port-options.js';
-export { LABEL_MANAGED, LABEL_OWNER, LABEL_RUNNER } from './docker/labels.js';
+export { LABEL_EXPIRES_AT, LABEL_MANAGED, LABEL_OPTIONS, LABEL_OWNER, LABEL_RUNNER } from './docker/labels.js';
 export {
   prune,
   type KeepReason,
@@ -115,6 +122,10 @@ export {
   ShellLimitError,
   type EndpointFailure,
 } from './errors.js';
+// Sandboxes that outlive a process (issue 13): detach, connect, list.
+export { listSandboxes, type ListSandboxesOptions, type SandboxHolder, type SandboxInfo } from './docker/detach/list-sandboxes.js';
+export { SandboxHeldError, SandboxNotFoundError, type SandboxMissingReason } from './errors.js';
+export type { HandOver } from './session/session.js';
 export { Snapshot, LABEL_SNAPSHOT, SNAPSHOT_REPOSITORY, type SnapshotProcess, type SnapshotTimings } from './docker/snapshots/snapshot.js';
 export type { SnapshotOptions } from './docker/snapshots/take-snapshot.js';
 export type { ForkOptions } from './docker/snapshots/fork.js';

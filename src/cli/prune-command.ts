@@ -7,6 +7,8 @@ const OWNER_IS: Record<KeepReason, string> = {
   'owner-alive': 'its owner process is alive',
   'other-host': 'its owner is on another host',
   'unknown-owner': 'it has no readable owner label',
+  detached: 'it is detached',
+  hibernated: 'it is hibernated',
 };
 
 /** What `--all` would change, said after why a container is kept. */
@@ -14,6 +16,8 @@ const ALL_WOULD: Record<KeepReason, string> = {
   'owner-alive': '',
   'other-host': ' (--all removes it)',
   'unknown-owner': ' (--all removes it)',
+  detached: ' (--all removes it)',
+  hibernated: ' (--all removes it)',
 };
 
 interface PruneFlags {
@@ -51,10 +55,18 @@ function describe(result: PruneResult): string {
   const width = verb.length;
   const lines = [
     ...result.leftovers.map((container) => {
-      const why = container.keepReason === undefined ? 'its owner process is gone' : `--all, although ${OWNER_IS[container.keepReason]}`;
+      const why =
+        container.keepReason !== undefined
+          ? `--all, although ${OWNER_IS[container.keepReason]}`
+          : container.reason === 'expired'
+            ? `it expired${container.expiresAt === undefined ? '' : ` at ${new Date(container.expiresAt).toISOString()}`}`
+            : 'its owner process is gone';
       return `${verb.padEnd(width)} ${about(container)}: ${why}`;
     }),
-    ...result.kept.map((container) => `${'kept'.padEnd(width)} ${about(container)}: ${OWNER_IS[container.reason]}${ALL_WOULD[container.reason]}`),
+    ...result.kept.map((container) => {
+      const until = container.expiresAt === undefined ? '' : ` until ${new Date(container.expiresAt).toISOString()}`;
+      return `${'kept'.padEnd(width)} ${about(container)}: ${OWNER_IS[container.reason]}${until}${ALL_WOULD[container.reason]}`;
+    }),
     result.dryRun
       ? `${result.leftovers.length} would be removed, ${result.kept.length} kept (dry run: nothing was removed)`
       : `${result.removed.length} removed, ${result.kept.length} kept`,

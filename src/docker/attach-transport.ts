@@ -16,13 +16,25 @@ export interface AttachedShell {
   transport: ShellTransport;
   /** The raw connection; destroying it ends the transport. */
   socket: Duplex;
+  /**
+   * Ends the connection, leaving the shell running (a detach): its end is not asked about, which
+   * would wait for the container to stop.
+   */
+  release(): void;
 }
 
 /** Attaches to a created (not yet started) container, so no output can be missed. */
 export async function attachShell(container: Dockerode.Container): Promise<AttachedShell> {
   const socket = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as Duplex;
-  const transport = hijackedTransport(socket, (error) => explainEnd(container, error));
-  return { transport, socket };
+  let released = false;
+  const transport = hijackedTransport(socket, (error) =>
+    released ? Promise.resolve({ reason: 'detached', detail: 'the connection was released; the shell runs on' }) : explainEnd(container, error),
+  );
+  const release = () => {
+    released = true;
+    socket.destroy();
+  };
+  return { transport, socket, release };
 }
 
 /** Asks the engine why the shell's connection ended: exit status, signal, OOM, removal, or unknown. */

@@ -24,8 +24,10 @@ export function containerSpec({ image, sandbox, labels }: ContainerSpecInput): D
     Labels: labels,
     Tty: false,
     OpenStdin: true,
-    // When our connection goes, bash's stdin closes, bash exits and the container stops with it.
-    StdinOnce: true,
+    // bash's input stays open when our connection goes, so that a detached sandbox lives on and another
+    // process can attach to the same bash (DockerRunner.connect). A process that dies without
+    // detaching has its containers removed by its reaper (reaper.ts), or by prune().
+    StdinOnce: false,
     AttachStdin: true,
     AttachStdout: true,
     AttachStderr: true,

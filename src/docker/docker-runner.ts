@@ -5,11 +5,11 @@ import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import createDebug from 'debug';
 import type Dockerode from 'dockerode';
 import { v4 as uuidv4 } from 'uuid';
-import { DockerShellError, InvalidArgumentError, SessionClosedError, StartFailedError, type SessionCloseInfo } from '../errors.js';
+import { DockerShellError, InvalidArgumentError, SandboxNotFoundError, SessionClosedError, StartFailedError, type SessionCloseInfo } from '../errors.js';
 import { checkChoice, checkCount, checkDuration, checkOptionsObject, checkString, checkStringRecord } from '../option-checks.js';
 import type { CommandResult, RunOptions } from '../session/command-result.js';
 import { checkRunOptions } from '../session/run-options.js';
-import { Session, type CommandEvent, type ShellTransport } from '../session/session.js';
+import { Session, type CommandEvent, type HandOver, type ShellTransport } from '../session/session.js';
 import { attachShell } from './attach-transport.js';
 import { containerSpec } from './container-spec.js';
 import { dockerError, resolveDocker, statusOf, type DockerConnection } from './docker-client.js';
@@ -30,6 +30,8 @@ import { PULL_POLICIES } from './images/ensure-image.js';
 import { diskLimitDetail, watchLayer } from './disk/layer-watchdog.js';
 import { createWithQuota } from './disk/storage-quota.js';
 import { runnerLabels } from './labels.js';
+import { claimSandbox, releaseClaim, type ClaimedSandbox } from './detach/claim.js';
+import { removeLease, writeLease } from './detach/lease.js';
 import { SANDBOX_OPTION_NAMES, resolveSandbox, type ResolvedSandbox, type SandboxOptions } from './sandbox-options.js';
 import { ensureReaper } from './reaper.js';
 import { SandboxShell, checkShellOptions, type ShellOptions } from './shells/sandbox-shell.js';
@@ -46,7 +48,7 @@ import type { PortForward } from './ports/port-forward.js';
 import { PortForwards } from './ports/port-forwards.js';
 import type { ForwardPortOptions } from './ports/port-options.js';
 import { takeSnapshot, checkSnapshotOptions, type SnapshotOptions, type SnapshotSource } from './snapshots/take-snapshot.js';
-import { checkForkOptions, forkSandbox, releaseForkImage, type ForkOptions } from './snapshots/fork.js';
+import { checkForkOptions, forkSandbox, releaseIfForkImage, type ForkOptions } from './snapshots/fork.js';
 import { carriedOptions, checkSnapshotOption, prepareSnapshotStart, restoreSession, type SnapshotStart } from './snapshots/restore.js';
 import type { Snapshot } from './snapshots/snapshot.js';
 
@@ -79,6 +81,11 @@ export interface DockerRunnerOptions extends SandboxOptions {
   /** Most extra shells (`openShell()`) open at once, besides the runner's own session; past it, `ShellLimitError`. Default: 8. */
   maxShells?: number;
   /**
+   * How long the sandbox may live at most, whoever holds it: past it, its runner stops
+   * (`SessionClosedError`, reason 'expired'), and a detached sandbox ends itself. Default: no limit.
+   */
+  lifetimeMs?: number;
+  /**
    * Start from this snapshot (a `Snapshot`, or its id or name): its files in place, and the session
    * in its shell state (cwd, variables, functions, aliases, options, umask, directory stack). The
    * sandbox gets the options of the runner the snapshot was taken from; options given here override
@@ -86,6 +93,39 @@ export interface DockerRunnerOptions extends SandboxOptions {
    */
   snapshot?: Snapshot | string;
 }
+
+/**
+ * Options of `DockerRunner.connect()`: the engine, and the runner's own options. The sandbox keeps
+ * the confinement and image it was made with.
+ *
+ * @example
+ * ```ts
+ * const options: ConnectOptions = { timeoutMs: 60_000 };
+ * const runner = await DockerRunner.connect(id, options);
+ * ```
+ */
+export type ConnectOptions = Pick<DockerRunnerOptions, 'docker' | 'startTimeoutMs' | 'timeoutMs' | 'maxOutputBytes' | 'maxShells'>;
+
+/**
+ * Options of `runner.detach()`.
+ *
+ * @example
+ * ```ts
+ * const options: DetachOptions = { idleTimeoutMs: 30 * 60_000 };
+ * const id = await runner.detach(options);
+ * ```
+ */
+export interface DetachOptions {
+  /**
+   * How long the sandbox waits for a process to connect: past it with no command, it ends itself
+   * (inside the sandbox, so this holds with no host process alive). `Infinity` for no limit.
+   * Default: 600 000 ms (10 minutes).
+   */
+  idleTimeoutMs?: number;
+}
+
+/** A detached sandbox's wait for a connection, by default: 10 minutes. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 600_000;
 
 /**
  * The runner's default per-command timeout, 5 minutes: a command nobody audited must not hang its
@@ -111,8 +151,10 @@ const RUNNER_OPTION_NAMES = [
   'timeoutMs',
   'maxOutputBytes',
   'maxShells',
+  'lifetimeMs',
   'snapshot',
 ];
+const CONNECT_OPTION_NAMES = ['docker', 'startTimeoutMs', 'timeoutMs', 'maxOutputBytes', 'maxShells'];
 
 /**
  * A bash session in a fresh container. Commands run one after another, and state (cwd, variables,
@@ -128,6 +170,37 @@ export class DockerRunner implements AsyncDisposable {
     return new DockerRunner(options).start();
   }
 
+  /**
+   * Resumes the session of a sandbox that a runner detached (`runner.detach()`), from this or any
+   * other process on the same engine: its cwd, variables, functions, files and background jobs are
+   * as they were. The sandbox keeps its image and confinement; `options` are this runner's own.
+   * After connect, the runner is like any other (run, spawn, files, stop, detach again).
+   * @throws SandboxNotFoundError (unknown id, not docker-shell's, or ended: e.g. it expired),
+   *   SandboxHeldError (another live process holds it), DockerUnavailableError
+   * @example
+   * const id = await (await DockerRunner.start()).detach();
+   * // later, maybe in another process:
+   * const runner = await DockerRunner.connect(id);
+   */
+  static async connect(id: string, options: ConnectOptions = {}): Promise<DockerRunner> {
+    checkString(id, 'id', 'a container id or name');
+    if (id === '') throw new InvalidArgumentError('id', 'a container id or name', id);
+    checkOptionsObject(options, CONNECT_OPTION_NAMES, 'DockerRunner.connect()');
+    const docker = resolveDocker(options.docker);
+    // Before the sandbox is ours: if this process dies holding it, the reaper removes it.
+    ensureReaper(docker);
+    const claimed = await claimSandbox(docker, id);
+    let runner: DockerRunner;
+    try {
+      runner = new DockerRunner({ ...(claimed.options as DockerRunnerOptions), ...options, docker });
+    } catch (error) {
+      await releaseClaim(docker, claimed).catch(() => {});
+      throw error;
+    }
+    runner.#starting = runner.#adopt(claimed);
+    return runner.#starting;
+  }
+
   #options: DockerRunnerOptions;
   #sandbox: ResolvedSandbox;
   #defaults: RunOptions;
@@ -138,6 +211,7 @@ export class DockerRunner implements AsyncDisposable {
   #stopping: Promise<void> | undefined;
   #container: Dockerode.Container | undefined;
   #socket: Duplex | undefined;
+  #release: (() => void) | undefined;
   #session: Session | undefined;
   #output: PassThrough | undefined;
   readonly #spawned = new SpawnedProcesses();
@@ -149,6 +223,11 @@ export class DockerRunner implements AsyncDisposable {
   #transport: ShellTransport | undefined;
   #hasQuota = false;
   readonly #shells: ShellSet;
+  /** When the sandbox's lifetime ends (ms since the epoch), if it has one. */
+  #expiresAt: number | undefined;
+  #lifetimeTimer: NodeJS.Timeout | undefined;
+  /** This runner connected to the sandbox: a lease says so, which goes with the container. */
+  #leased = false;
 
   /** @throws InvalidArgumentError for an unknown option or a value of the wrong type. */
   constructor(options: DockerRunnerOptions = {}) {
@@ -158,6 +237,7 @@ export class DockerRunner implements AsyncDisposable {
     checkChoice(options.pull, 'pull', PULL_POLICIES);
     checkDuration(options.startTimeoutMs, 'startTimeoutMs');
     checkCount(options.maxShells, 'maxShells');
+    checkDuration(options.lifetimeMs, 'lifetimeMs');
     checkSnapshotOption(options);
     this.#shells = new ShellSet(options.maxShells ?? DEFAULT_MAX_SHELLS);
     this.#options = { ...options };
@@ -465,10 +545,39 @@ export class DockerRunner implements AsyncDisposable {
     const session = this.#session;
     if (session && !session.isClosed) {
       await session.drain();
-      this.#socket?.end();
-      await session.closed;
+      // bash's input outlives our connection (see container-spec.ts): `exit` ends it as end of input
+      // would, with the last command's status, after the user's EXIT trap.
+      await session.run('exit').catch(() => {});
     }
     await this.stop();
+  }
+
+  /**
+   * Hands the sandbox over to nobody, after the commands already queued: the container runs on with
+   * its bash session and state, and resolves with its id, for `DockerRunner.connect(id)` from any
+   * process on the same engine. This runner is done (its calls reject with `SessionClosedError`,
+   * reason 'detached'), and neither its reaper nor `prune()` removes the sandbox while detached.
+   * What hangs on this process's connections ends: processes from `spawn()` and `pty()`, extra
+   * shells, port forwards; the session's own background jobs (`cmd &`, `nohup`) run on. With no
+   * command for `idleTimeoutMs`, the sandbox ends itself (its container exits; `prune()` removes it).
+   * @throws SessionClosedError when the session has already ended
+   * @example
+   * const id = await runner.detach({ idleTimeoutMs: 30 * 60_000 });
+   * console.log(id); // the container id
+   */
+  async detach(options: DetachOptions = {}): Promise<string> {
+    checkOptionsObject(options, ['idleTimeoutMs'], 'detach()');
+    checkDuration(options.idleTimeoutMs, 'idleTimeoutMs');
+    const session = await this.#ready();
+    if (this.#stopping) throw this.#stoppedError();
+    const ended = session.closeInfo;
+    if (ended) throw new SessionClosedError(ended);
+    const container = this.#container as Dockerode.Container;
+    const detaching = this.#detach(session, container, options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
+    // A detach that fails half-way leaves nothing to hand over: the sandbox goes as with stop().
+    this.#stopping = detaching.catch(() => this.#stop());
+    await detaching;
+    return container.id;
   }
 
   /**
@@ -522,6 +631,65 @@ export class DockerRunner implements AsyncDisposable {
     await this.stop();
   }
 
+  async #detach(session: Session, container: Dockerode.Container, idleTimeoutMs: number): Promise<void> {
+    this.#keepAlive();
+    const info: SessionCloseInfo = { reason: 'detached', detail: `the sandbox ${container.id} was detached` };
+    this.#endHandles(info);
+    await this.#forwards.closeAll();
+    clearTimeout(this.#lifetimeTimer);
+    const limitMs = Math.min(idleTimeoutMs, this.#expiresAt === undefined ? Infinity : this.#expiresAt - Date.now());
+    const handOver = await session.handOver(limitMs === Infinity ? null : limitMs / 1000);
+    const since = Date.now();
+    const lease = { containerId: container.id, state: 'detached' as const, since, ...handOver };
+    await writeLease(this.#docker, limitMs === Infinity ? lease : { ...lease, expiresAt: since + limitMs });
+    // A sandbox this process connected to has a lease saying it holds it: no more.
+    if (this.#leased) await removeLease(this.#docker, container.id, 'held');
+    session.destroy(info);
+    this.#release?.();
+    log('detached container %s (idle limit %d ms)', container.id, limitMs);
+  }
+
+  /** Takes over a claimed sandbox (see `connect()`); on failure, it is left detached as it was. */
+  async #adopt(claimed: ClaimedSandbox): Promise<this> {
+    const { info, lease } = claimed;
+    const container = this.#docker.getContainer(info.Id);
+    this.#container = container;
+    this.#expiresAt = claimed.expiresAt;
+    this.#leased = true;
+    try {
+      const { transport, socket, release } = await attachShell(container).catch((error: unknown) => {
+        throw dockerError(this.#docker, 'attach to the container', error);
+      });
+      this.#socket = socket;
+      this.#release = release;
+      this.#transport = transport;
+      await this.#openSession({ shellPid: lease.shellPid ?? 0, tasks: lease.tasks ?? 0 }).catch((error: unknown) => {
+        throw error instanceof SessionClosedError ? new SandboxNotFoundError(info.Id, 'ended', error.detail, { cause: error }) : error;
+      });
+      this.#armLifetime();
+      log('connected to container %s', info.Id);
+      return this;
+    } catch (error) {
+      this.#leased = false;
+      this.#socket?.destroy();
+      await releaseClaim(this.#docker, claimed).catch(() => {});
+      throw error instanceof DockerShellError ? error : dockerError(this.#docker, 'connect to the sandbox', error);
+    }
+  }
+
+  /** Past its lifetime, the sandbox goes, whoever holds it. */
+  #armLifetime(): void {
+    if (this.#expiresAt === undefined) return;
+    // setTimeout's longest delay is about 24.8 days: a longer lifetime is waited for in steps.
+    const delay = Math.min(Math.max(0, this.#expiresAt - Date.now()), 2 ** 31 - 1);
+    this.#lifetimeTimer = setTimeout(() => {
+      if (Date.now() < (this.#expiresAt as number)) return this.#armLifetime();
+      this.#stopping ??= this.#stop({ reason: 'expired', detail: `the sandbox reached its lifetime (lifetimeMs: ${this.#options.lifetimeMs ?? 'as made'})` });
+      void this.#stopping.catch(() => {});
+    }, delay);
+    this.#lifetimeTimer.unref();
+  }
+
   async #ready(): Promise<Session> {
     await this.start();
     const session = this.#session as Session;
@@ -535,7 +703,10 @@ export class DockerRunner implements AsyncDisposable {
     const image = this.image;
     await ensureImage(this.#docker, image, { pull: this.#options.pull });
     try {
-      const spec = containerSpec({ image, sandbox: this.#sandbox, labels: runnerLabels(this.#runnerId, this.#options.labels) });
+      const lifetimeMs = this.#options.lifetimeMs;
+      this.#expiresAt = lifetimeMs === undefined || lifetimeMs === Infinity ? undefined : Date.now() + lifetimeMs;
+      const labels = runnerLabels(this.#runnerId, this.#options.labels, { options: this.#madeWith(), expiresAt: this.#expiresAt });
+      const spec = containerSpec({ image, sandbox: this.#sandbox, labels });
       const { container, hasQuota } = await createWithQuota(this.#docker, spec, this.#sandbox.diskBytes).catch((error: unknown) => {
         throw dockerError(this.#docker, `create a container from ${image}`, error);
       });
@@ -544,10 +715,11 @@ export class DockerRunner implements AsyncDisposable {
       await prepareWorkdir(this.#container, this.#sandbox).catch((error: unknown) => {
         throw dockerError(this.#docker, `make the working directory ${this.#sandbox.workdir}`, error);
       });
-      const { transport, socket } = await attachShell(this.#container).catch((error: unknown) => {
+      const { transport, socket, release } = await attachShell(this.#container).catch((error: unknown) => {
         throw dockerError(this.#docker, 'attach to the container', error);
       });
       this.#socket = socket;
+      this.#release = release;
       await this.#container.start().catch((error: unknown) => {
         const reason = (error as { json?: { message?: string } }).json?.message ?? (error as Error).message;
         throw new StartFailedError(image, `the container did not start (${reason})`, error);
@@ -560,6 +732,7 @@ export class DockerRunner implements AsyncDisposable {
         throw error instanceof SessionClosedError ? new StartFailedError(image, error.detail, error) : error;
       });
       if (this.#snapshotStart) await restoreSession(this.#session as Session, this.#snapshotStart.snapshot);
+      this.#armLifetime();
       return this;
     } catch (error) {
       await this.#teardown();
@@ -568,11 +741,12 @@ export class DockerRunner implements AsyncDisposable {
   }
 
   /** A session on the shell the transport reaches (at start, and after `exit` for `restart()`). */
-  async #openSession(): Promise<Session> {
+  async #openSession(handOver?: HandOver): Promise<Session> {
     const container = this.#container as Dockerode.Container;
     const control = killControl(container, this.#sandbox.user, () => void this.stop().catch(() => {}));
     const options = { readyTimeoutMs: this.#options.startTimeoutMs, control, detectOom: true, tag: RUNNER_SESSION_TAG };
-    const session = await Session.open(this.#transport as ShellTransport, options);
+    const transport = this.#transport as ShellTransport;
+    const session = handOver ? await Session.resume(transport, handOver, options) : await Session.open(transport, options);
     this.#session = session;
     if (this.#output) session.output.pipe(this.#output, { end: false });
     if (!this.#sandbox.readOnly && !this.#hasQuota) this.#watchDisk(container);
@@ -606,19 +780,35 @@ export class DockerRunner implements AsyncDisposable {
 
   async #stop(info: SessionCloseInfo = { reason: 'stopped', detail: 'the runner was stopped' }): Promise<void> {
     this.#keepAlive();
-    this.#spawned.stopAll();
-    this.#stopWatching?.();
-    this.#terminals.stopAll();
+    clearTimeout(this.#lifetimeTimer);
+    this.#endHandles(info);
     await this.#forwards.closeAll();
     // Commands end now, even when the engine does not answer (a start under way waits for it).
     // A session that already ended (e.g. given up as unresponsive, which stops the runner) keeps
     // its own reason: `closed` follows the session's.
     if (this.#session) this.#session.destroy(info);
     else this.#resolveClosed(info);
-    this.#shells.endAll(info);
     await this.#starting?.catch(() => {});
     this.#session?.destroy(info);
     await this.#teardown();
+  }
+
+  /** Ends what hangs on this process's connections to the sandbox (not the session itself). */
+  #endHandles(info: SessionCloseInfo): void {
+    this.#spawned.stopAll();
+    this.#stopWatching?.();
+    this.#terminals.stopAll();
+    this.#shells.endAll(info);
+  }
+
+  /** What the sandbox is made with, kept in a label for a process that connects to it later. */
+  #madeWith(): Record<string, unknown> {
+    const made: Record<string, unknown> = { image: this.image };
+    for (const name of [...SANDBOX_OPTION_NAMES, 'labels']) {
+      const value = (this.#options as Record<string, unknown>)[name];
+      if (value !== undefined) made[name] = value;
+    }
+    return made;
   }
 
   async #teardown(): Promise<void> {
@@ -628,12 +818,13 @@ export class DockerRunner implements AsyncDisposable {
     try {
       await container.remove({ force: true, v: true });
       log('removed container %s', container.id);
+      if (this.#leased) await removeLease(this.#docker, container.id, 'held').catch(() => {});
     } catch (error) {
       // 404: already gone; 409: removal already under way.
       const status = statusOf(error);
       if (status !== 404 && status !== 409) throw dockerError(this.#docker, `remove container ${container.id}`, error);
     }
-    if (this.#snapshotStart?.snapshot.isTemporary) await releaseForkImage(this.#docker, this.#snapshotStart.snapshot.id);
+    await releaseIfForkImage(this.#docker, this.image, this.#snapshotStart?.snapshot);
   }
 
   /** The options of a start from a snapshot: the parent's, under those given to this runner. */

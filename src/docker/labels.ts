@@ -33,7 +33,25 @@ export const LABEL_RUNNER = 'dev.docker-shell.runner';
  */
 export const LABEL_OWNER = 'dev.docker-shell.owner';
 
-/** The labels of one runner's container: ours, which runner, and which process owns it. */
-export function runnerLabels(runnerId: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { ...extra, [LABEL_MANAGED]: 'true', [LABEL_RUNNER]: runnerId, [LABEL_OWNER]: `${hostname()}:${process.pid}` };
+/**
+ * `dev.docker-shell.options`: the options the sandbox was made with (image, confinement, extra
+ * labels) as JSON, so that a process connecting to it later (`DockerRunner.connect()`) knows its
+ * user, workdir and writable places.
+ */
+export const LABEL_OPTIONS = 'dev.docker-shell.options';
+/**
+ * `dev.docker-shell.expires-at`: when the sandbox's `lifetimeMs` ends (ms since the epoch); absent for none.
+ */
+export const LABEL_EXPIRES_AT = 'dev.docker-shell.expires-at';
+
+/** The labels of one runner's container: ours, which runner, which process owns it, what it was made with, when it expires. */
+export function runnerLabels(
+  runnerId: string,
+  extra: Record<string, string> = {},
+  made: { options?: object; expiresAt?: number } = {},
+): Record<string, string> {
+  const labels: Record<string, string> = { ...extra, [LABEL_MANAGED]: 'true', [LABEL_RUNNER]: runnerId, [LABEL_OWNER]: `${hostname()}:${process.pid}` };
+  if (made.options) labels[LABEL_OPTIONS] = JSON.stringify(made.options);
+  if (made.expiresAt !== undefined) labels[LABEL_EXPIRES_AT] = String(made.expiresAt);
+  return labels;
 }

@@ -7,7 +7,8 @@ import { hostname } from 'node:os';
 import type Dockerode from 'dockerode';
 import { checkBoolean, checkOptionsObject, checkSignal, checkStringRecord } from '../option-checks.js';
 import { dockerError, resolveDocker, statusOf, type DockerConnection } from './docker-client.js';
-import { LABEL_MANAGED, LABEL_OWNER } from './labels.js';
+import { LABEL_EXPIRES_AT, LABEL_MANAGED, LABEL_OWNER } from './labels.js';
+import { listLeases, removeLeases, type Lease } from './detach/lease.js';
 import { isProcessAlive, parseOwner } from './owner.js';
 import { pruneForkImages } from './snapshots/list-snapshots.js';
 
@@ -45,14 +46,23 @@ export type KeepReason =
   /** The owner is on another host: whether it is alive cannot be checked from here. */
   | 'other-host'
   /** The owner label is missing or not `<hostname>:<pid>`. */
-  | 'unknown-owner';
+  | 'unknown-owner'
+  /** It was detached (`runner.detach()`) and has not expired: `expiresAt` says until when it waits. */
+  | 'detached'
+  /** It is hibernated (`runner.hibernate()`): stopped on purpose, to be woken by `DockerRunner.connect()`. */
+  | 'hibernated';
 
 /** Why `prune()` removes a container (or, with `dryRun`, would remove it). */
 export type RemoveReason =
   /** Its owner process, on this host, no longer exists. */
   | 'owner-gone'
   /** `all: true` was given; `keepReason` says what would have kept it without. */
-  | 'all';
+  | 'all'
+  /**
+   * Its time was up: a detached sandbox that ended itself after its idle timeout (or is still there
+   * well past it), or a sandbox past its `lifetimeMs`.
+   */
+  | 'expired';
 
 /** A labelled container as `prune()` found it. */
 export interface PruneCandidate {
@@ -62,8 +72,10 @@ export interface PruneCandidate {
   image: string;
   /** Its state when listed: `running`, `exited`, `created`, ... */
   state: string;
-  /** The container's owner label, `<hostname>:<pid>`, if it has one. */
+  /** Who holds it, `<hostname>:<pid>`: the process that connected to it, else its owner label; undefined when unknown. */
   owner: string | undefined;
+  /** When it expires (ms since the epoch): a detached sandbox's idle limit, or its lifetime; undefined for never. */
+  expiresAt: number | undefined;
 }
 
 /** A labelled container that `prune()` kept. */
@@ -132,21 +144,36 @@ export async function prune(options: PruneOptions = {}): Promise<PruneResult> {
   const { signal } = options;
   const dryRun = options.dryRun === true;
   signal?.throwIfAborted();
-  const containers = await listLabelled(docker, options.labels ?? {}, signal);
+  const [containers, leases] = await Promise.all([listLabelled(docker, options.labels ?? {}, signal), listAllLeases(docker, signal)]);
   const result: PruneResult = { dryRun, removed: [], leftovers: [], kept: [], snapshotImages: [] };
   const host = hostname();
+  const now = Date.now();
   for (const container of containers) {
-    const candidate: PruneCandidate = { id: container.Id, image: container.Image, state: container.State, owner: container.Labels?.[LABEL_OWNER] };
-    const keepReason = keepReasonOf(candidate.owner, host);
+    const lease = leases.get(container.Id);
+    const candidate: PruneCandidate = {
+      id: container.Id,
+      image: container.Image,
+      state: container.State,
+      owner: lease?.state === 'held' ? lease.owner : container.Labels?.[LABEL_OWNER],
+      expiresAt: expiryOf(container, lease),
+    };
+    const expired = candidate.expiresAt !== undefined && isExpired(candidate, lease, now);
+    const keepReason = expired ? undefined : keepReasonOf(candidate, lease, host);
     if (keepReason && !options.all) {
       result.kept.push({ ...candidate, reason: keepReason });
       continue;
     }
-    result.leftovers.push({ ...candidate, reason: keepReason ? 'all' : 'owner-gone', keepReason });
+    result.leftovers.push({ ...candidate, reason: keepReason ? 'all' : expired ? 'expired' : 'owner-gone', keepReason });
     if (dryRun) continue;
     signal?.throwIfAborted();
     await removeContainer(docker, container.Id);
+    if (lease) await removeLeases(docker, container.Id);
     result.removed.push(container.Id);
+  }
+  // Leases whose container went some other way (`docker rm`) mean nothing any more.
+  if (!dryRun && !options.labels) {
+    const ids = new Set(containers.map((container) => container.Id));
+    for (const id of leases.keys()) if (!ids.has(id) && !(await containerExists(docker, id))) await removeLeases(docker, id);
   }
   // After the containers: a fork image is in use until its children's containers are gone.
   signal?.throwIfAborted();
@@ -154,9 +181,35 @@ export async function prune(options: PruneOptions = {}): Promise<PruneResult> {
   return result;
 }
 
-/** Why a container with this owner label must be kept; undefined when its owner is gone. */
-function keepReasonOf(owner: string | undefined, host: string): KeepReason | undefined {
-  const parsed = parseOwner(owner);
+/**
+ * A detached sandbox ends itself when its idle limit is up; one still running a minute after it (its
+ * shell was made to ignore the limit, from inside) is removed from outside. A paused one is frozen
+ * with its clock: only its lifetime counts.
+ */
+const EXPIRY_GRACE_MS = 60_000;
+
+function expiryOf(container: Dockerode.ContainerInfo, lease: Lease | undefined): number | undefined {
+  const lifetime = container.Labels?.[LABEL_EXPIRES_AT];
+  const ends = [lifetime === undefined ? undefined : Number(lifetime), lease?.state === 'detached' ? lease.expiresAt : undefined].filter(
+    (at): at is number => at !== undefined && Number.isFinite(at),
+  );
+  return ends.length > 0 ? Math.min(...ends) : undefined;
+}
+
+function isExpired(candidate: PruneCandidate, lease: Lease | undefined, now: number): boolean {
+  const lifetime = Number(candidate.expiresAt);
+  if (lease?.state === 'detached') {
+    if (candidate.state === 'exited' || candidate.state === 'dead') return true;
+    if (candidate.state === 'paused') return false;
+    return now > lifetime + EXPIRY_GRACE_MS;
+  }
+  return now > lifetime + EXPIRY_GRACE_MS;
+}
+
+/** Why a container must be kept; undefined when its holder is gone. */
+function keepReasonOf(candidate: PruneCandidate, lease: Lease | undefined, host: string): KeepReason | undefined {
+  if (lease?.state === 'detached' || lease?.state === 'hibernated') return lease.state;
+  const parsed = parseOwner(candidate.owner);
   if (!parsed) return 'unknown-owner';
   if (parsed.hostname !== host) return 'other-host';
   return isProcessAlive(parsed.pid) ? 'owner-alive' : undefined;
@@ -170,6 +223,25 @@ async function listLabelled(docker: Dockerode, labels: Record<string, string>, s
     // An aborted request fails with a socket error; the caller asked for the abort, so say that.
     signal?.throwIfAborted();
     throw dockerError(docker, 'list docker-shell containers', error);
+  }
+}
+
+async function listAllLeases(docker: Dockerode, signal: AbortSignal | undefined): Promise<Map<string, Lease>> {
+  try {
+    return await listLeases(docker);
+  } catch (error) {
+    signal?.throwIfAborted();
+    throw dockerError(docker, 'list docker-shell leases', error);
+  }
+}
+
+async function containerExists(docker: Dockerode, id: string): Promise<boolean> {
+  try {
+    await docker.getContainer(id).inspect();
+    return true;
+  } catch (error) {
+    if (statusOf(error) === 404) return false;
+    throw dockerError(docker, `inspect container ${id}`, error);
   }
 }
 

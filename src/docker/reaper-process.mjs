@@ -11,9 +11,10 @@
  * the sources (src/docker, under tsx or vitest) and from the build (dist/docker, where the build
  * copies it), wherever the owner itself runs from.
  *
- * Input: the environment variable DOCKER_SHELL_REAPER_CONFIG, JSON `{ docker, filters }`: dockerode's
- * connection options (Buffers as `{ "$base64": "..." }`) and the listContainers filters that select
- * the owner's containers. The environment, unlike argv, is not shown to other users by `ps`.
+ * Input: the environment variable DOCKER_SHELL_REAPER_CONFIG, JSON `{ docker, owner, leases, filters }`:
+ * dockerode's connection options (Buffers as `{ "$base64": "..." }`), the owner label value, the
+ * labels and name prefix of lease volumes, and the listContainers filters that select the owner's
+ * containers. The environment, unlike argv, is not shown to other users by `ps`.
  */
 
 // First thing, before anything can be slow: Ctrl-C in the owner's terminal and the terminal going
@@ -49,15 +50,47 @@ async function reap() {
   process.exit(1);
 }
 
-/** Removes every container of the owner; true when done, false when the engine failed. */
+/**
+ * Removes every container the owner holds, with its lease; true when done, false when the engine
+ * failed. It holds those labelled with it as owner that have no lease (a lease says the sandbox was
+ * detached, or taken over by another process), and those whose lease says it holds them.
+ */
 async function sweep() {
   try {
-    const containers = await docker.listContainers({ all: true, filters: config.filters });
-    await Promise.all(containers.map((container) => docker.getContainer(container.Id).remove({ force: true, v: true }).catch(tolerateGone)));
+    const [containers, leases] = await Promise.all([docker.listContainers({ all: true, filters: config.filters }), listLeases()]);
+    const held = new Set(containers.map((container) => container.Id).filter((id) => !leases.has(id)));
+    for (const [id, lease] of leases) if (lease.state === 'held' && lease.owner === config.owner) held.add(id);
+    await Promise.all(
+      [...held].map(async (id) => {
+        await docker.getContainer(id).remove({ force: true, v: true }).catch(tolerateGone);
+        if (!leases.has(id)) return;
+        for (const prefix of config.leases.prefixes) await docker.getVolume(`${prefix}${id}`).remove().catch(tolerateGone);
+      }),
+    );
     return true;
   } catch {
     return false;
   }
+}
+
+/** The leases on the engine, by container id (see src/docker/detach/lease.ts). */
+async function listLeases() {
+  /** @type {Map<string, { state?: string, owner?: string }>} */
+  const leases = new Map();
+  if (!config.leases) return leases;
+  const { Volumes } = await docker.listVolumes({ filters: { label: [config.leases.of] } });
+  for (const volume of Volumes ?? []) {
+    try {
+      const lease = JSON.parse(volume.Labels?.[config.leases.body] ?? '');
+      // A held lease and a waiting one both exist only while a process takes the sandbox over: held wins.
+      if (lease.state === 'held' || !leases.has(lease.containerId)) leases.set(lease.containerId, lease);
+    } catch {
+      // Not a lease we can read: the container it names is left alone.
+      const id = volume.Labels?.[config.leases.of];
+      if (id && !leases.has(id)) leases.set(id, {});
+    }
+  }
+  return leases;
 }
 
 /** 404: already gone (`stop()` or `prune` got there first); 409: a removal is already under way. */

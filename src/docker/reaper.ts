@@ -12,6 +12,7 @@ import type Dockerode from 'dockerode';
 import { resolveDocker, type DockerConnection } from './docker-client.js';
 import { LABEL_MANAGED, LABEL_OWNER } from './labels.js';
 import { currentOwner } from './owner.js';
+import { HOLD_PREFIX, LABEL_LEASE, LABEL_LEASE_OF, LEASE_PREFIX } from './detach/lease.js';
 
 /**
  * Environment variable that turns the reaper off: `DOCKER_SHELL_REAPER=0` (also `false`, `off`).
@@ -79,7 +80,10 @@ export function ensureReaper(docker?: DockerConnection): ReaperInfo | undefined 
     return undefined;
   }
   const owner = currentOwner();
-  const config = { docker: connection, filters: { label: [`${LABEL_MANAGED}=true`, `${LABEL_OWNER}=${owner}`] } };
+  // Leases (detach/lease.ts) decide over the owner label: a detached sandbox, or one another process
+  // connected to, is spared; one this process connected to is removed.
+  const leases = { of: LABEL_LEASE_OF, body: LABEL_LEASE, prefixes: [LEASE_PREFIX, HOLD_PREFIX] };
+  const config = { docker: connection, owner, leases, filters: { label: [`${LABEL_MANAGED}=true`, `${LABEL_OWNER}=${owner}`] } };
   const { NODE_OPTIONS: _dropped, ...env } = process.env;
   let child;
   try {

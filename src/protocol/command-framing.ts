@@ -78,6 +78,11 @@ export interface FrameOptions {
   cwd?: string;
   /** Variables exported for the command; the session's own are restored after it. */
   env?: Readonly<Record<string, string>>;
+  /**
+   * For the loop itself, not a command: how long (whole seconds) it waits for the next message
+   * before bash exits and the sandbox with it (a detached sandbox's idle expiry); null for no limit.
+   */
+  idleTimeoutS?: number | null;
 }
 
 /** Variable names a per-command `env` may set: a shell name, and not one of the runtime's own. */
@@ -101,6 +106,7 @@ export function frameCommand(command: string, options: FrameOptions = {}): (id: 
     const words = Object.entries(options.env).map(([name, value]) => `${name} ${ansiCQuote(value, `env.${name}`)}`);
     assignments += ` __ds_env=(${words.join(' ')})`;
   }
+  if (options.idleTimeoutS !== undefined) assignments += ` __ds_to=${options.idleTimeoutS === null ? '' : Math.max(1, Math.ceil(options.idleTimeoutS))}`;
   const text = Buffer.from(`${assignments}\n${command}`);
   return (id, task, topLevel) => {
     const body = Buffer.concat([Buffer.from(`__ds_id=${id} __ds_tg=${task}`), text]);

@@ -27,7 +27,7 @@ __ds_setup() {
   # the rest of the command is skipped; between commands (no __ds_id) it does nothing.
   builtin trap '[[ -z $__ds_id ]] || break 100000 2>/dev/null' USR2
   builtin readonly -f __ds_setup __ds_recv __ds_enter __ds_done __ds_fin __ds_stash __ds_cd __ds_env_set __ds_env_back \
-    __ds_onexit __ds_restart __ds_state __ds_ready __ds_oom __ds_setret exit trap
+    __ds_onexit __ds_restart __ds_state __ds_ready __ds_oom __ds_setret __ds_expire exit trap
   builtin readonly __ds_i __ds_o __ds_e __ds_z
   __ds_fo=("$__ds_o" "$__ds_z")
   # Like an interactive shell: aliases expand, and a failed `exec` does not end the shell.
@@ -39,18 +39,28 @@ __ds_setup() {
 }
 
 # Reads one command: "<length>\n" then <length> bytes, "<assignments>\n<command>". The first
-# command after a (re)start comes as shell input that sets __ds_h to its length instead.
+# command after a (re)start comes as shell input that sets __ds_h to its length instead. While the
+# sandbox is detached, __ds_to (seconds, set by a message's assignments) bounds the wait for the
+# next command: past it, the sandbox ends itself (see __ds_expire).
 __ds_recv() {
   [[ -z $__ds_al ]] || { builtin shopt -s expand_aliases; __ds_al=; }
   if [[ -n $__ds_h ]]; then
     __ds_n=$__ds_h __ds_h=
   else
-    IFS= TMOUT= builtin read -r -u "$__ds_i" __ds_n || builtin return 1
+    IFS= TMOUT=$__ds_to builtin read -r -u "$__ds_i" __ds_n || { (($? <= 128)) || [[ -z $__ds_to ]] || __ds_expire; builtin return 1; }
   fi
+  # Not a length (a new session's first newline, bytes leaked into the input): leave the loop quietly.
+  [[ -n $__ds_n && $__ds_n != *[!0-9]* ]] || builtin return 1
   LC_ALL=C IFS= TMOUT= builtin read -r -u "$__ds_i" -N "$__ds_n" __ds_b || builtin return 1
   builtin unset -v __ds_cwd __ds_sf __ds_env __ds_skip
   builtin eval "${__ds_b%%$'\n'*}"
   __ds_c=${__ds_b#*$'\n'}
+}
+
+# No command came within __ds_to seconds while detached: bash exits, and the container with it.
+__ds_expire() {
+  builtin printf 'docker-shell: no command for %s s: the sandbox ends\n' "$__ds_to" >&$__ds_e
+  builtin exit 0
 }
 
 __ds_pre='\__ds_enter && { '
@@ -354,4 +364,4 @@ __ds_oom() {
   builtin return $s
 }
 
-__ds_fl= __ds_s=0 __ds_id= __ds_top= __ds_in= __ds_h= __ds_ex= __ds_clr= __ds_tclr= __ds_al= __ds_hold= __ds_held=
+__ds_fl= __ds_s=0 __ds_id= __ds_top= __ds_in= __ds_h= __ds_ex= __ds_clr= __ds_tclr= __ds_al= __ds_hold= __ds_held= __ds_to=

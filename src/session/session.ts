@@ -109,6 +109,14 @@ export interface SessionOpenOptions {
   tag?: string;
 }
 
+/** What a session that takes over a shell must know of the one before (see `Session.handOver()`). */
+export interface HandOver {
+  /** bash's pid, as bash sees it. */
+  shellPid: number;
+  /** Commands numbered so far: the next session goes on from there, so task tags stay unique. */
+  tasks: number;
+}
+
 /** The bytes of one framed command, given its uuid, task tag and whether the shell is at top level. */
 type Frame = (id: string, task: number | string, topLevel: boolean) => Buffer;
 
@@ -210,6 +218,61 @@ export class Session {
     }
     transport.unref?.();
     return session;
+  }
+
+  /**
+   * Takes over a shell that an earlier session handed over (`handOver()`), on a new transport to
+   * the same bash: its state is as that session left it. The shell waits inside its command loop,
+   * where anything a transport leaked into its input would be misread as a message length: a bare
+   * newline first makes the loop give up its read (whatever came before it), and the first message
+   * then comes as shell input, as after a start. Resolves once the shell has answered.
+   * @throws SessionClosedError if the shell ends or does not answer within `readyTimeoutMs`.
+   */
+  static async resume(transport: ShellTransport, handOver: HandOver, options: SessionOpenOptions = {}): Promise<Session> {
+    const session = new Session(transport, options);
+    session.#shellPid = handOver.shellPid;
+    session.#tasks = handOver.tasks;
+    const timeoutMs = options.readyTimeoutMs ?? 30_000;
+    session.#write('\n');
+    const answered = session.#control(null);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new SessionClosedError({ reason: 'transport-error', detail: `the shell did not answer within ${timeoutMs} ms` })),
+        timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([answered, late]);
+      if (options.detectOom) session.#oomKills = await session.#probeOom();
+    } catch (error) {
+      session.destroy({ reason: 'transport-error', detail: (error as Error).message });
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+    transport.unref?.();
+    return session;
+  }
+
+  /**
+   * After the commands already queued, leaves the shell waiting in its command loop for whoever
+   * takes it over next (`Session.resume()`), at most `idleTimeoutS` seconds (then bash exits; null
+   * for no limit), and resolves with what the next session needs to know. The caller then ends this
+   * session (`destroy()`) and its transport.
+   */
+  async handOver(idleTimeoutS: number | null): Promise<HandOver> {
+    await this.#control(idleTimeoutS);
+    return { shellPid: this.#shellPid, tasks: this.#tasks };
+  }
+
+  /** An empty message through the queue: it changes nothing of the user's (not even `$?`), and sets the loop's idle limit. */
+  #control(idleTimeoutS: number | null): Promise<void> {
+    const frame = frameCommand('', { idleTimeoutS });
+    return this.#queue.add(async () => {
+      if (this.#closeInfo) throw new SessionClosedError(this.#closeInfo);
+      await this.#roundTrip('(session hand-over)', frame, undefined, {});
+    });
   }
 
   /** Resolves, saying why, once the session has ended. */

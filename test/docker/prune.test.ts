@@ -60,13 +60,15 @@ describe('prune()', () => {
 
     expect(result.removed).toEqual([dead]);
     const expectedKept: KeptContainer[] = [
-      { id: alive, image: BASE_IMAGE, state: 'created', owner: currentOwner(), reason: 'owner-alive' },
-      { id: remote, image: BASE_IMAGE, state: 'created', owner: otherHost, reason: 'other-host' },
-      { id: unowned, image: BASE_IMAGE, state: 'created', owner: undefined, reason: 'unknown-owner' },
+      { id: alive, image: BASE_IMAGE, state: 'created', owner: currentOwner(), expiresAt: undefined, reason: 'owner-alive' },
+      { id: remote, image: BASE_IMAGE, state: 'created', owner: otherHost, expiresAt: undefined, reason: 'other-host' },
+      { id: unowned, image: BASE_IMAGE, state: 'created', owner: undefined, expiresAt: undefined, reason: 'unknown-owner' },
     ];
     expect(result.kept.sort(byId)).toEqual(expectedKept.sort(byId));
     expect(result.dryRun).toBe(false);
-    expect(result.leftovers).toEqual([{ id: dead, image: BASE_IMAGE, state: 'created', owner: deadOwner, reason: 'owner-gone', keepReason: undefined }]);
+    expect(result.leftovers).toEqual([
+      { id: dead, image: BASE_IMAGE, state: 'created', owner: deadOwner, expiresAt: undefined, reason: 'owner-gone', keepReason: undefined },
+    ]);
     expect(await containerExists(dead)).toBe(false);
     for (const id of [alive, remote, unowned]) expect(await containerExists(id)).toBe(true);
   });

@@ -44,7 +44,7 @@ describe('SessionClosedError', () => {
   it('says why, as a closed union', () => {
     expectTypeOf<SessionClosedError['reason']>().toEqualTypeOf<CloseReason>();
     expectTypeOf<CloseReason>().toEqualTypeOf<
-      'shell-exited' | 'shell-killed' | 'container-gone' | 'transport-error' | 'unresponsive' | 'disk-limit' | 'stopped'
+      'shell-exited' | 'shell-killed' | 'container-gone' | 'transport-error' | 'unresponsive' | 'disk-limit' | 'stopped' | 'detached' | 'expired'
     >();
     expectTypeOf<SessionClosedError['exitCode']>().toEqualTypeOf<number | null>();
     expectTypeOf<SessionClosedError['signal']>().toEqualTypeOf<string | null>();

@@ -104,9 +104,9 @@ describe('other results', () => {
     expectTypeOf(runner.getFile('a')).resolves.toEqualTypeOf<Buffer>();
     expectTypeOf(prune()).resolves.toEqualTypeOf<PruneResult>();
     expectTypeOf<PruneResult['kept'][number]['reason']>().toEqualTypeOf<KeepReason>();
-    expectTypeOf<KeepReason>().toEqualTypeOf<'owner-alive' | 'other-host' | 'unknown-owner'>();
+    expectTypeOf<KeepReason>().toEqualTypeOf<'owner-alive' | 'other-host' | 'unknown-owner' | 'detached' | 'hibernated'>();
     expectTypeOf<PruneResult['leftovers'][number]['reason']>().toEqualTypeOf<RemoveReason>();
-    expectTypeOf<RemoveReason>().toEqualTypeOf<'owner-gone' | 'all'>();
+    expectTypeOf<RemoveReason>().toEqualTypeOf<'owner-gone' | 'all' | 'expired'>();
     expectTypeOf<PruneResult['dryRun']>().toEqualTypeOf<boolean>();
     expectTypeOf(pool.stats).toEqualTypeOf<PoolStats>();
     expectTypeOf(runner.closed).toEqualTypeOf<Promise<SessionCloseInfo>>();

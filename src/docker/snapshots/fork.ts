@@ -7,7 +7,7 @@
 import type Dockerode from 'dockerode';
 import { InvalidArgumentError } from '../../errors.js';
 import { SNAPSHOT_OPTION_NAMES, checkSnapshotOptions, takeSnapshot, type SnapshotOptions, type SnapshotSource } from './take-snapshot.js';
-import type { Snapshot } from './snapshot.js';
+import { SNAPSHOT_LABELS, type Snapshot } from './snapshot.js';
 
 /**
  * Options of `runner.fork()`: those of `snapshot()` and how many children.
@@ -61,4 +61,22 @@ export async function releaseForkImage(docker: Dockerode, id: string): Promise<v
     .getImage(id)
     .remove()
     .catch(() => {});
+}
+
+/**
+ * A runner's last act: releases its image if that is a fork's. Known from the start for a child
+ * started here; a child connected to after `detach()` runs the snapshot's id as its image, whose
+ * labels say whether it is a fork's.
+ */
+export async function releaseIfForkImage(docker: Dockerode, image: string, started: Snapshot | undefined): Promise<void> {
+  if (started) {
+    if (started.isTemporary) await releaseForkImage(docker, started.id);
+    return;
+  }
+  if (!image.startsWith('sha256:')) return;
+  const info = await docker
+    .getImage(image)
+    .inspect()
+    .catch(() => undefined);
+  if (info?.Config.Labels?.[SNAPSHOT_LABELS.temporary] === 'true') await releaseForkImage(docker, image);
 }

@@ -51,6 +51,7 @@ export async function restoreSession(session: Session, snapshot: Snapshot): Prom
 
 /** The runner options a snapshot carries to its children: the sandbox's confinement, labels and command defaults. */
 export function carriedOptions(options: Record<string, unknown>, sandboxOptionNames: readonly string[]): Record<string, unknown> {
-  const names = [...sandboxOptionNames, 'labels', 'timeoutMs', 'maxOutputBytes', 'startTimeoutMs'];
+  // A lifetime starts again with the child (its own expiry label replaces the one a writable root's image inherits).
+  const names = [...sandboxOptionNames, 'labels', 'timeoutMs', 'maxOutputBytes', 'startTimeoutMs', 'lifetimeMs'];
   return Object.fromEntries(Object.entries(options).filter(([key, value]) => names.includes(key) && value !== undefined));
 }

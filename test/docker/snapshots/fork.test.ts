@@ -73,6 +73,20 @@ describe('fork({ count: 2 })', () => {
   });
 });
 
+describe('fork() and detach()', () => {
+  it('lets a child be detached and connected to, and removes the image when that runner stops it', async () => {
+    await using parent = await DockerRunner.start();
+    await parent.run('cd /tmp; V=kept; echo f > file', { check: true });
+    const child = await parent.fork();
+    const image = (await docker.getContainer(child.id as string).inspect()).Image;
+    const connected = await DockerRunner.connect(await child.detach());
+    expect((await connected.run('pwd; echo $V; cat file')).stdout).toBe('/tmp\nkept\nf\n');
+    expect(await imageExists(image)).toBe(true);
+    await connected.stop();
+    expect(await imageExists(image)).toBe(false);
+  });
+});
+
 describe('fork() of a sandbox with shell flags and traps', () => {
   it('carries set -u and the ERR and EXIT traps, in force in the child as in the parent', async () => {
     await using parent = await DockerRunner.start();

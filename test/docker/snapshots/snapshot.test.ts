@@ -67,7 +67,10 @@ describe('snapshot of a default (read-only root, unprivileged) sandbox', () => {
     );
     const sleeper = await parent.spawn('sleep 300');
     sleeperPid = sleeper.pid;
-    stoppedPid = Number((await parent.run('sleep 301 >/dev/null 2>&1 & kill -STOP $!; echo $!', { check: true })).stdout.trim());
+    // Stopped once it runs sleep (not while it is still the forked bash).
+    const stopOnceSleeping =
+      'sleep 301 >/dev/null 2>&1 & p=$!; until read -r -d "" a </proc/$p/cmdline && [[ $a == sleep ]]; do :; done; kill -STOP $p; echo $p';
+    stoppedPid = Number((await parent.run(stopOnceSleeping, { check: true })).stdout.trim());
     snapshot = await parent.snapshot({ labels: RUN });
     child = await DockerRunner.start({ snapshot });
   });
