@@ -40,7 +40,10 @@ export type ErrorCode =
   | 'ERR_SANDBOX_HELD'
   // hibernate (runsc checkpoint/restore)
   | 'ERR_HIBERNATE_UNSUPPORTED'
-  | 'ERR_CHECKPOINT_FAILED';
+  | 'ERR_CHECKPOINT_FAILED'
+  | 'ERR_SANDBOX_BUSY'
+  | 'ERR_SNAPSHOT_NOT_FOUND'
+  | 'ERR_SNAPSHOT_FAILED';
 
 function isBranded(value: unknown, code: ErrorCode | undefined): boolean {
   if (typeof value !== 'object' || value === null) return false;
@@ -1160,6 +1163,17 @@ export type HibernateUnsupportedReason = 'runtime' | 'experimental';
  * ```ts
  * await runner.hibernate().catch((error: unknown) => {
  *   if (error instanceof HibernateUnsupportedError && error.reason === 'runtime') console.error('start it with runtime: "runsc"');
+// --- Snapshots and forks -------------------------------------------------------------------------
+
+/**
+ * `runner.snapshot({ wait: false })` (or `fork({ wait: false })`) was refused: a command is running
+ * or queued in the runner's session, and the snapshot was asked not to wait for it. Nothing was
+ * captured; the sandbox goes on. Call again without `wait: false` to wait for the commands.
+ *
+ * @example
+ * ```ts
+ * const snapshot = await runner.snapshot({ wait: false }).catch((error: unknown) => {
+ *   if (error instanceof SandboxBusyError) console.error(`${error.pendingCount} commands ahead`);
  *   throw error;
  * });
  * ```
@@ -1235,5 +1249,97 @@ export class CheckpointFailedError extends DockerShellError {
     this.containerId = containerId;
     this.checkpointName = checkpointName;
     this.engineMessage = engineMessage;
+  }
+}
+
+// --- Snapshots and forks -------------------------------------------------------------------------
+
+/**
+ * `runner.snapshot({ wait: false })` (or `fork({ wait: false })`) was refused: a command is running
+ * or queued in the runner's session, and the snapshot was asked not to wait for it. Nothing was
+ * captured; the sandbox goes on. Call again without `wait: false` to wait for the commands.
+ *
+ * @example
+ * ```ts
+ * const snapshot = await runner.snapshot({ wait: false }).catch((error: unknown) => {
+ *   if (error instanceof SandboxBusyError) console.error(`${error.pendingCount} commands ahead`);
+ *   throw error;
+ * });
+ * ```
+ */
+export class SandboxBusyError extends DockerShellError {
+  static override readonly code = 'ERR_SANDBOX_BUSY' as const;
+  declare readonly code: 'ERR_SANDBOX_BUSY';
+  /** What was refused, e.g. `'snapshot'`. */
+  readonly operation: string;
+  /** Commands running or queued in the session when it was refused. */
+  readonly pendingCount: number;
+
+  constructor(operation: string, pendingCount: number) {
+    super(
+      'ERR_SANDBOX_BUSY',
+      `The sandbox is busy (${pendingCount} command(s) running or queued), and the ${operation} was asked not to wait (\`wait: false\`); nothing was done. ` +
+        'Call it again when the session is idle, or without `wait: false` to run it after those commands.',
+    );
+    this.operation = operation;
+    this.pendingCount = pendingCount;
+  }
+}
+
+/**
+ * No docker-shell snapshot has this id or name on the engine: `DockerRunner.start({ snapshot })`,
+ * `removeSnapshot()`. An image that exists but was not made by `runner.snapshot()` is this too.
+ *
+ * @example
+ * ```ts
+ * await removeSnapshot('nightly').catch((error: unknown) => {
+ *   if (!(error instanceof SnapshotNotFoundError)) throw error; // already gone: fine
+ * });
+ * ```
+ */
+export class SnapshotNotFoundError extends DockerShellError {
+  static override readonly code = 'ERR_SNAPSHOT_NOT_FOUND' as const;
+  declare readonly code: 'ERR_SNAPSHOT_NOT_FOUND';
+  /** The id or name asked for. */
+  readonly snapshot: string;
+
+  constructor(snapshot: string, detail = 'no such image', cause?: unknown) {
+    super(
+      'ERR_SNAPSHOT_NOT_FOUND',
+      `No docker-shell snapshot ${JSON.stringify(snapshot)} on this engine (${detail}). See \`listSnapshots()\` for those there are.`,
+      {
+        cause,
+      },
+    );
+    this.snapshot = snapshot;
+  }
+}
+
+/**
+ * `runner.snapshot()` could not capture the sandbox: reading its writable places failed (e.g. a
+ * file its user cannot read, such as one with mode 000), or the image lacks `tar`. Nothing was
+ * kept; the sandbox goes on as it was.
+ *
+ * @example
+ * ```ts
+ * await runner.snapshot().catch((error: unknown) => {
+ *   if (error instanceof SnapshotFailedError) console.error(error.detail); // e.g. tar: tmp/secret: Cannot open: Permission denied
+ *   throw error;
+ * });
+ * ```
+ */
+export class SnapshotFailedError extends DockerShellError {
+  static override readonly code = 'ERR_SNAPSHOT_FAILED' as const;
+  declare readonly code: 'ERR_SNAPSHOT_FAILED';
+  /** What went wrong, in the words of the program that failed. */
+  readonly detail: string;
+
+  constructor(detail: string, cause?: unknown) {
+    super(
+      'ERR_SNAPSHOT_FAILED',
+      `The snapshot failed: ${detail}. Nothing was kept. The sandbox user must be able to read every file of its writable places, and the image must have bash and GNU tar.`,
+      { cause },
+    );
+    this.detail = detail;
   }
 }

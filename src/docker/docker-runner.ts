@@ -53,6 +53,10 @@ import type { ForwardPortOptions } from './ports/port-options.js';
 import { SuspendableTimers } from '../session/suspendable-timers.js';
 import type { Hold } from './pause/hold.js';
 import { SandboxFreezer } from './pause/sandbox-freezer.js';
+import { takeSnapshot, checkSnapshotOptions, type SnapshotOptions, type SnapshotSource } from './snapshots/take-snapshot.js';
+import { checkForkOptions, forkSandbox, releaseIfForkImage, type ForkOptions } from './snapshots/fork.js';
+import { carriedOptions, checkSnapshotOption, prepareSnapshotStart, restoreSession, type SnapshotStart } from './snapshots/restore.js';
+import type { Snapshot } from './snapshots/snapshot.js';
 
 /**
  * Options of `new DockerRunner()`: the sandbox's confinement (hardened by default) and the runner's
@@ -87,6 +91,13 @@ export interface DockerRunnerOptions extends SandboxOptions {
    * (`SessionClosedError`, reason 'expired'), and a detached sandbox ends itself. Default: no limit.
    */
   lifetimeMs?: number;
+  /**
+   * Start from this snapshot (a `Snapshot`, or its id or name): its files in place, and the session
+   * in its shell state (cwd, variables, functions, aliases, options, umask, directory stack). The
+   * sandbox gets the options of the runner the snapshot was taken from; options given here override
+   * them (`image` cannot be given: the snapshot is the image). Default: none.
+   */
+  snapshot?: Snapshot | string;
 }
 
 /**
@@ -147,6 +158,7 @@ const RUNNER_OPTION_NAMES = [
   'maxOutputBytes',
   'maxShells',
   'lifetimeMs',
+  'snapshot',
 ];
 const CONNECT_OPTION_NAMES = ['docker', 'startTimeoutMs', 'timeoutMs', 'maxOutputBytes', 'maxShells'];
 
@@ -195,9 +207,10 @@ export class DockerRunner implements AsyncDisposable {
     return runner.#starting;
   }
 
-  readonly #options: DockerRunnerOptions;
-  readonly #sandbox: ResolvedSandbox;
-  readonly #defaults: RunOptions;
+  #options: DockerRunnerOptions;
+  #sandbox: ResolvedSandbox;
+  #defaults: RunOptions;
+  #snapshotStart: SnapshotStart | undefined;
   readonly #docker: Dockerode;
   readonly #runnerId = uuidv4();
   #starting: Promise<this> | undefined;
@@ -238,6 +251,7 @@ export class DockerRunner implements AsyncDisposable {
     checkDuration(options.startTimeoutMs, 'startTimeoutMs');
     checkCount(options.maxShells, 'maxShells');
     checkDuration(options.lifetimeMs, 'lifetimeMs');
+    checkSnapshotOption(options);
     this.#shells = new ShellSet(options.maxShells ?? DEFAULT_MAX_SHELLS);
     this.#options = { ...options };
     this.#sandbox = resolveSandbox(options);
@@ -509,6 +523,42 @@ export class DockerRunner implements AsyncDisposable {
   /** The forwards `forwardPort()` opened that are still open, oldest first. */
   forwards(): PortForward[] {
     return this.#forwards.list();
+  }
+
+  /**
+   * Takes a snapshot of the sandbox: an image of every writable place (tmpfs mounts included) with
+   * the session's shell state, for `DockerRunner.start({ snapshot })`. It runs in the session's
+   * queue, after the commands queued before it (with `wait: false`, a busy session refuses at once),
+   * with every process of the sandbox stopped while its files are captured. Background processes
+   * are not carried (`snapshot.processes` lists them); bind mounts are not copied.
+   * @throws SandboxBusyError (`wait: false`), SnapshotFailedError, SessionClosedError, DockerApiError
+   * @example
+   * await runner.run('cd /tmp && export STAGE=built');
+   * const snapshot = await runner.snapshot({ name: 'built' });
+   * await using child = await DockerRunner.start({ snapshot });
+   * await child.run('echo $STAGE'); // built
+   */
+  async snapshot(options: SnapshotOptions = {}): Promise<Snapshot> {
+    checkSnapshotOptions(options);
+    return takeSnapshot(await this.#snapshotSource(), options);
+  }
+
+  /**
+   * Snapshot and start in one call: a new sandbox (or `count` of them, in an array) in this one's
+   * state, with its options. Each is independent: nothing one does is seen by this sandbox or a
+   * sibling. The snapshot image is temporary: the last child to stop removes it.
+   * @throws as `snapshot()`, and as `DockerRunner.start()` (any child failing stops the others)
+   * @example
+   * const children = await runner.fork({ count: 2 });
+   * await Promise.all(children.map((child, i) => child.run(`make test-${i}`)));
+   */
+  fork(options?: ForkOptions & { count?: undefined }): Promise<DockerRunner>;
+  fork(options: ForkOptions & { count: number }): Promise<DockerRunner[]>;
+  async fork(options: ForkOptions = {}): Promise<DockerRunner | DockerRunner[]> {
+    checkForkOptions(options);
+    const docker = this.#docker;
+    const children = await forkSandbox(await this.#snapshotSource(), options, (snapshot) => DockerRunner.start({ docker, snapshot }));
+    return options.count === undefined ? (children[0] as DockerRunner) : children;
   }
 
   /**
@@ -803,6 +853,7 @@ export class DockerRunner implements AsyncDisposable {
   async #start(): Promise<this> {
     // Before any container exists: the reaper removes this process's containers when it dies.
     ensureReaper(this.#docker);
+    if (this.#options.snapshot !== undefined) await this.#fromSnapshot();
     const image = this.image;
     await ensureImage(this.#docker, image, { pull: this.#options.pull });
     try {
@@ -834,6 +885,7 @@ export class DockerRunner implements AsyncDisposable {
       await this.#openSession().catch((error: unknown) => {
         throw error instanceof SessionClosedError ? new StartFailedError(image, error.detail, error) : error;
       });
+      if (this.#snapshotStart) await restoreSession(this.#session as Session, this.#snapshotStart.snapshot);
       this.#armLifetime();
       return this;
     } catch (error) {
@@ -928,6 +980,24 @@ export class DockerRunner implements AsyncDisposable {
       const status = statusOf(error);
       if (status !== 404 && status !== 409) throw dockerError(this.#docker, `remove container ${container.id}`, error);
     }
+    await releaseIfForkImage(this.#docker, this.image, this.#snapshotStart?.snapshot);
+  }
+
+  /** The options of a start from a snapshot: the parent's, under those given to this runner. */
+  async #fromSnapshot(): Promise<void> {
+    this.#snapshotStart = await prepareSnapshotStart(this.#docker, { ...this.#options });
+    this.#options = this.#snapshotStart.options as DockerRunnerOptions;
+    this.#sandbox = resolveSandbox(this.#options);
+    this.#defaults = { timeoutMs: this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxOutputBytes: this.#options.maxOutputBytes };
+  }
+
+  async #snapshotSource(): Promise<SnapshotSource> {
+    if (this.#stopping) throw this.#stoppedError();
+    const session = await this.#ready();
+    if (session.isClosed) throw new SessionClosedError(session.closeInfo ?? { reason: 'stopped', detail: 'the session has ended' });
+    const runnerOptions = carriedOptions({ ...this.#options }, SANDBOX_OPTION_NAMES);
+    const container = this.#container as Dockerode.Container;
+    return { docker: this.#docker, container, session, sandbox: this.#sandbox, runnerOptions, containerLabels: runnerLabels(this.#runnerId) };
   }
 
   async #fileContainer(): Promise<Dockerode.Container> {

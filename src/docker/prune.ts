@@ -10,6 +10,7 @@ import { dockerError, resolveDocker, statusOf, type DockerConnection } from './d
 import { LABEL_EXPIRES_AT, LABEL_MANAGED, LABEL_OWNER } from './labels.js';
 import { listLeases, removeLeases, type Lease } from './detach/lease.js';
 import { isProcessAlive, parseOwner } from './owner.js';
+import { pruneForkImages } from './snapshots/list-snapshots.js';
 
 /** Options of `prune()`. */
 export interface PruneOptions {
@@ -101,6 +102,11 @@ export interface PruneResult {
   leftovers: LeftoverContainer[];
   /** The labelled containers left in place, each with why. */
   kept: KeptContainer[];
+  /**
+   * Ids of fork images removed (with `dryRun`, to be removed): temporary snapshot images of `fork()`
+   * that no container uses, made by a process of this host that is gone (any, with `all`).
+   */
+  snapshotImages: string[];
 }
 
 /**
@@ -139,7 +145,7 @@ export async function prune(options: PruneOptions = {}): Promise<PruneResult> {
   const dryRun = options.dryRun === true;
   signal?.throwIfAborted();
   const [containers, leases] = await Promise.all([listLabelled(docker, options.labels ?? {}, signal), listAllLeases(docker, signal)]);
-  const result: PruneResult = { dryRun, removed: [], leftovers: [], kept: [] };
+  const result: PruneResult = { dryRun, removed: [], leftovers: [], kept: [], snapshotImages: [] };
   const host = hostname();
   const now = Date.now();
   for (const container of containers) {
@@ -169,6 +175,9 @@ export async function prune(options: PruneOptions = {}): Promise<PruneResult> {
     const ids = new Set(containers.map((container) => container.Id));
     for (const id of leases.keys()) if (!ids.has(id) && !(await containerExists(docker, id))) await removeLeases(docker, id);
   }
+  // After the containers: a fork image is in use until its children's containers are gone.
+  signal?.throwIfAborted();
+  result.snapshotImages = await pruneForkImages(docker, { labels: options.labels, all: options.all, dryRun });
   return result;
 }
 

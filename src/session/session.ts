@@ -351,6 +351,19 @@ export class Session {
     return this.#queue.size;
   }
 
+  /** Commands running or waiting: 0 when the shell is idle between commands. */
+  get busyCount(): number {
+    return this.#queue.size + this.#queue.pending;
+  }
+
+  /**
+   * Runs `task` in the command queue, after the commands queued before it and before those queued
+   * after it: the shell stays between commands while it runs (a snapshot captures the sandbox then).
+   */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    return this.#queue.add(task) as Promise<T>;
+  }
+
   /**
    * Everything the session prints, stdout and stderr, raw bytes in arrival order, sentinels removed;
    * including output of background jobs between commands. Pipe it to `process.stdout` to watch.
