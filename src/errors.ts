@@ -1163,17 +1163,6 @@ export type HibernateUnsupportedReason = 'runtime' | 'experimental';
  * ```ts
  * await runner.hibernate().catch((error: unknown) => {
  *   if (error instanceof HibernateUnsupportedError && error.reason === 'runtime') console.error('start it with runtime: "runsc"');
-// --- Snapshots and forks -------------------------------------------------------------------------
-
-/**
- * `runner.snapshot({ wait: false })` (or `fork({ wait: false })`) was refused: a command is running
- * or queued in the runner's session, and the snapshot was asked not to wait for it. Nothing was
- * captured; the sandbox goes on. Call again without `wait: false` to wait for the commands.
- *
- * @example
- * ```ts
- * const snapshot = await runner.snapshot({ wait: false }).catch((error: unknown) => {
- *   if (error instanceof SandboxBusyError) console.error(`${error.pendingCount} commands ahead`);
  *   throw error;
  * });
  * ```

@@ -130,7 +130,14 @@ export interface DetachOptions {
   idleTimeoutMs?: number;
 }
 
-/** A detached sandbox's wait for a connection, by default: 10 minutes. */
+/**
+ * A detached sandbox's wait for a connection, by default: 10 minutes.
+ *
+ * @example
+ * ```ts
+ * const id = await runner.detach({ idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS * 6 }); // an hour
+ * ```
+ */
 export const DEFAULT_IDLE_TIMEOUT_MS = 600_000;
 
 /**

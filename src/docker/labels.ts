@@ -37,10 +37,22 @@ export const LABEL_OWNER = 'dev.docker-shell.owner';
  * `dev.docker-shell.options`: the options the sandbox was made with (image, confinement, extra
  * labels) as JSON, so that a process connecting to it later (`DockerRunner.connect()`) knows its
  * user, workdir and writable places.
+ *
+ * @example
+ * ```ts
+ * const info = await docker.getContainer(id).inspect();
+ * const madeWith = JSON.parse(info.Config.Labels[LABEL_OPTIONS] ?? '{}') as { image?: string };
+ * ```
  */
 export const LABEL_OPTIONS = 'dev.docker-shell.options';
 /**
  * `dev.docker-shell.expires-at`: when the sandbox's `lifetimeMs` ends (ms since the epoch); absent for none.
+ *
+ * @example
+ * ```ts
+ * const info = await docker.getContainer(id).inspect();
+ * const endsAt = Number(info.Config.Labels[LABEL_EXPIRES_AT] ?? Infinity);
+ * ```
  */
 export const LABEL_EXPIRES_AT = 'dev.docker-shell.expires-at';
 

@@ -107,7 +107,7 @@ function prelude(imports: string[]): string {
     'declare const docker: Dockerode;',
     'declare const container: Dockerode.Container;',
     'declare const request: IncomingMessage;',
-    'declare const job: string, input: string, tag: string, dockerfile: string;',
+    'declare const job: string, input: string, tag: string, dockerfile: string, id: string;',
     'declare const bytes: Uint8Array;',
     'declare const signal: AbortSignal;',
     'declare const ca: string, cert: string, key: string;',
