@@ -12,7 +12,16 @@ import { LiveOutput, writeTo } from './live-output.js';
 import { collect, parseTransfer, type TransferSpec } from './parse.js';
 import { Progress } from './progress.js';
 import { addSandboxFlags, runnerOptions, type SandboxFlags } from './sandbox-flags.js';
-import { addHandoverFlags, attachSandbox, endingOf, leaveSandbox, type Ending, type HandoverFlags } from './sandbox-handover.js';
+import {
+  addHandoverFlags,
+  attachSandbox,
+  endingOf,
+  leaveSandbox,
+  lifetimeOption,
+  printDetachedId,
+  type Ending,
+  type HandoverFlags,
+} from './sandbox-handover.js';
 import { forwardPorts, pullImage, runStep, startRunner } from './sandbox-session.js';
 import { signalExitCode, trapSignals } from './signals.js';
 import { StepTally, summaryLine } from './run-summary.js';
@@ -56,7 +65,7 @@ async function runSteps(commands: readonly string[], flags: RunFlags, ending: En
   // With --attach, the runner comes from connect(); a fresh one exists from the start, to be stopped from the signal handler.
   let runner: DockerRunner | undefined =
     flags.attach === undefined
-      ? new DockerRunner({ ...runnerOptions(flags), ...lifetime(flags), pull: flags.pull === 'never' ? 'never' : 'missing' })
+      ? new DockerRunner({ ...runnerOptions(flags), ...lifetimeOption(flags), pull: flags.pull === 'never' ? 'never' : 'missing' })
       : undefined;
   let previousIdleTimeoutMs: number | undefined;
   const trap = trapSignals((signal) => {
@@ -130,19 +139,13 @@ async function runSteps(commands: readonly string[], flags: RunFlags, ending: En
   }
 }
 
-/** `--lifetime` as the runner's option. */
-function lifetime(flags: RunFlags): { lifetimeMs?: number } {
-  return flags.lifetime === undefined ? {} : { lifetimeMs: flags.lifetime };
-}
-
 /**
  * Detaches or removes the sandbox; a fresh one detached has its id printed on stdout, after the
  * steps' output (with `--json`, as a last line `{"detached":"<id>"}`).
  */
 async function finish(runner: DockerRunner, ending: Ending, previousIdleTimeoutMs: number | undefined, flags: RunFlags, progress: Progress): Promise<void> {
   const left = await leaveSandbox(runner, ending, progress, { previousIdleTimeoutMs, sayRemoved: flags.attach !== undefined });
-  if (left.kind !== 'detached' || flags.attach !== undefined) return;
-  await writeTo(process.stdout, flags.json ? `${JSON.stringify({ detached: left.id })}\n` : `${left.id}\n`).catch((error: unknown) => log('id: %O', error));
+  await printDetachedId(left, flags, (id) => (flags.json ? JSON.stringify({ detached: id }) : id));
 }
 
 /** What the steps came to. */

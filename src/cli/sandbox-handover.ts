@@ -12,6 +12,7 @@ import { sandboxLease } from '../docker/detach/remove-sandbox.js';
 import { resolveDocker } from '../docker/docker-client.js';
 import { SessionClosedError } from '../errors.js';
 import { log } from './failure.js';
+import { writeTo } from './live-output.js';
 import { formatDuration, parseDuration } from './parse.js';
 import type { Progress } from './progress.js';
 import type { SandboxFlags } from './sandbox-flags.js';
@@ -88,6 +89,11 @@ export function endingOf(command: Command, flags: HandoverFlags): Ending {
   return { kind: 'stop' };
 }
 
+/** `--lifetime` as the runner's option. */
+export function lifetimeOption(flags: HandoverFlags): { lifetimeMs?: number } {
+  return flags.lifetime === undefined ? {} : { lifetimeMs: flags.lifetime };
+}
+
 /** A detached sandbox taken over by this process, and the idle limit it had (ms; Infinity for none). */
 export interface Attached {
   runner: DockerRunner;
@@ -160,6 +166,12 @@ export async function leaveSandbox(runner: DockerRunner, ending: Ending, progres
   if (id && ended) progress.line(`the session ended: sandbox ${shortId(id)} removed, nothing to detach`);
   else if (id && sayRemoved) progress.line(`sandbox ${shortId(id)} removed`);
   return { kind: 'removed', id };
+}
+
+/** With `--detach` on a fresh sandbox, its id on stdout (the only place a script can learn it), as `line(id)` makes it. */
+export async function printDetachedId(left: Left, flags: HandoverFlags, line: (id: string) => string = (id) => id): Promise<void> {
+  if (left.kind !== 'detached' || flags.attach !== undefined) return;
+  await writeTo(process.stdout, `${line(left.id)}\n`).catch((error: unknown) => log('id: %O', error));
 }
 
 /** The 12 characters `docker ps` shows. */
