@@ -24,8 +24,12 @@ afterEach(async () => {
   const values = labels.splice(0);
   // What a test left (a failed one) goes, leases included.
   const ids = (await Promise.all(values.map(containersWithLabel))).flat();
-  await expectNoContainers(values);
-  expect(await leasesOf(ids), 'leases left behind').toEqual([]);
+  try {
+    await expectNoContainers(values);
+  } finally {
+    // Removed even when containers were left: a lease of a removed container would stay forever.
+    expect(await leasesOf(ids), 'leases left behind').toEqual([]);
+  }
 });
 
 /** Lease volumes (of any state) of these containers. */
