@@ -39,6 +39,14 @@ export class UsageError extends Error {
 }
 
 /**
+ * A verb could not do, or declined to do, what it was asked (`stop` of an id no sandbox has, or of a
+ * sandbox a live process holds): the message says why and what to do.
+ */
+export class VerbFailedError extends Error {
+  override readonly name = 'VerbFailedError';
+}
+
+/**
  * Prints `error` as one line, `docker-shell[ verb]: <what happened, what to do>`, logs its details
  * on `docker-shell:cli`, and returns the exit code to leave with.
  */
@@ -58,7 +66,7 @@ function oneLine(error: unknown, verb: string | undefined): string {
   if (error instanceof ImageNotFoundError) return imageMissing(error);
   const message = firstLine(error instanceof Error ? error.message : String(error));
   // docker-shell's own errors say what to do; anything else is unexpected, and the details help.
-  if (error instanceof DockerShellError || error instanceof InvalidArgumentError) return message;
+  if (error instanceof DockerShellError || error instanceof InvalidArgumentError || error instanceof VerbFailedError) return message;
   return `${message} (DEBUG=docker-shell:* shows the details)`;
 }
 

@@ -8,9 +8,11 @@ import { chalkStderr } from 'chalk';
 import { Command, CommanderError } from 'commander';
 import { UsageError, log, reportFailure } from './failure.js';
 import { imageCommand } from './image-command.js';
+import { lsCommand } from './ls-command.js';
 import { pruneCommand } from './prune-command.js';
 import { runCommand } from './run-command.js';
 import { shellCommand } from './shell-command.js';
+import { stopCommand } from './stop-command.js';
 import { packageVersion } from './version.js';
 
 // https://no-color.org: chalk itself only knows FORCE_COLOR.
@@ -21,6 +23,8 @@ const program = new Command('docker-shell')
   .version(packageVersion(), '-V, --version', 'print the version')
   .addCommand(runCommand())
   .addCommand(shellCommand())
+  .addCommand(lsCommand())
+  .addCommand(stopCommand())
   .addCommand(imageCommand())
   .addCommand(pruneCommand())
   .showSuggestionAfterError(true);

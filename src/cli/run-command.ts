@@ -1,7 +1,8 @@
 /**
  * `docker-shell run [options] -- 'cmd1' 'cmd2' ...`: one fresh sandbox, one bash session, the
  * commands as steps in order with live output; stops at the first failure unless `--keep-going`,
- * and exits with the failing step's exit code.
+ * and exits with the failing step's exit code. With `--detach` the sandbox outlives the call (its
+ * id on stdout, last); with `--attach ID` the steps run in such a sandbox's session.
  */
 import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
@@ -11,6 +12,16 @@ import { LiveOutput, writeTo } from './live-output.js';
 import { collect, parseTransfer, type TransferSpec } from './parse.js';
 import { Progress } from './progress.js';
 import { addSandboxFlags, runnerOptions, type SandboxFlags } from './sandbox-flags.js';
+import {
+  addHandoverFlags,
+  attachSandbox,
+  endingOf,
+  leaveSandbox,
+  lifetimeOption,
+  printDetachedId,
+  type Ending,
+  type HandoverFlags,
+} from './sandbox-handover.js';
 import { forwardPorts, pullImage, runStep, startRunner } from './sandbox-session.js';
 import { signalExitCode, trapSignals } from './signals.js';
 import { StepTally, summaryLine } from './run-summary.js';
@@ -18,7 +29,7 @@ import { stepFailed, stepFooter, stepHeader, stepRecord, type StepOutcome } from
 import { getAll, putAll } from './transfers.js';
 
 /** Flags of `run`. */
-interface RunFlags extends SandboxFlags {
+interface RunFlags extends SandboxFlags, HandoverFlags {
   keepGoing?: boolean;
   json?: boolean;
   put?: TransferSpec[];
@@ -39,22 +50,30 @@ export function runCommand(): Command {
     .option('--put <local:remote>', 'copy a local file or directory into the sandbox before the steps (repeatable)', collect(parseTransfer))
     .option('--get <remote:local>', 'copy a sandbox file or directory out after the steps (repeatable; not after a failure)', collect(parseTransfer));
   addSandboxFlags(command, { timeout: '5m', timeoutHelp: 'timeout of each step: 30s, 5m, 1h, 1500 (ms), or none' });
+  addHandoverFlags(command, 'run');
   return command.action(async (commands: string[], flags: RunFlags) => {
-    process.exitCode = await runSteps(commands, flags);
+    const ending = endingOf(command, flags);
+    process.exitCode = await runSteps(commands, flags, ending);
   });
 }
 
-async function runSteps(commands: readonly string[], flags: RunFlags): Promise<number> {
+async function runSteps(commands: readonly string[], flags: RunFlags, ending: Ending): Promise<number> {
   const progress = await Progress.create({ quiet: flags.quiet });
   const human = flags.json !== true;
   const controller = new AbortController();
   let phase: 'setup' | 'steps' | 'teardown' = 'setup';
-  const runner = new DockerRunner({ ...runnerOptions(flags), pull: flags.pull === 'never' ? 'never' : 'missing' });
+  // With --attach, the runner comes from connect(); a fresh one exists from the start, to be stopped from the signal handler.
+  let runner: DockerRunner | undefined =
+    flags.attach === undefined
+      ? new DockerRunner({ ...runnerOptions(flags), ...lifetimeOption(flags), pull: flags.pull === 'never' ? 'never' : 'missing' })
+      : undefined;
+  let previousIdleTimeoutMs: number | undefined;
   const trap = trapSignals((signal) => {
     log('%s: stopping', signal);
     controller.abort();
-    // A step is interrupted through its signal; anything else (a pull, the start, a transfer) by removing the sandbox.
-    if (phase !== 'steps') void runner.stop().catch(() => {});
+    // A step is interrupted through its signal; anything else (a pull, the start, a transfer) by removing
+    // a fresh sandbox. An attached one is not ours to remove: it is detached again at the end.
+    if (phase !== 'steps' && flags.attach === undefined) void runner?.stop().catch(() => {});
   });
   // Our reader went away (`| head -1`: EPIPE; a closed terminal: EIO): stop, and say nothing more.
   let outputClosed = false;
@@ -62,15 +81,23 @@ async function runSteps(commands: readonly string[], flags: RunFlags): Promise<n
     log('output: %s', error.message);
     outputClosed = true;
     controller.abort();
-    if (phase !== 'steps') void runner.stop().catch(() => {});
+    if (phase !== 'steps' && flags.attach === undefined) void runner?.stop().catch(() => {});
   };
   process.stdout.on('error', onOutputError);
   process.stderr.on('error', onOutputError);
   const interruptedCode = (): number | undefined => (trap.received ? signalExitCode(trap.received) : outputClosed ? EXIT_OUTPUT_CLOSED : undefined);
 
+  let setUp = false;
   try {
-    await pullImage(runner, flags, progress, controller.signal);
-    await startRunner(runner, progress);
+    if (runner) {
+      await pullImage(runner, flags, progress, controller.signal);
+      await startRunner(runner, progress);
+    } else {
+      const attached = await attachSandbox(flags.attach as string, flags, progress);
+      runner = attached.runner;
+      previousIdleTimeoutMs = attached.idleTimeoutMs;
+    }
+    setUp = true;
     await forwardPorts(runner, flags.port ?? [], progress);
     await putAll(runner, flags.put ?? [], progress);
     phase = 'steps';
@@ -99,14 +126,26 @@ async function runSteps(commands: readonly string[], flags: RunFlags): Promise<n
     const interrupted = interruptedCode();
     if (interrupted === undefined) throw error;
     log('interrupted: %O', error);
-    if (trap.received) progress.line(`interrupted by ${trap.received}; the sandbox is removed`);
+    if (trap.received)
+      progress.line(`interrupted by ${trap.received}; the sandbox is ${flags.attach === undefined || ending.kind === 'stop' ? 'removed' : 'detached again'}`);
     return interrupted;
   } finally {
     phase = 'teardown';
-    await runner.stop().catch((error: unknown) => log('stop: %O', error));
+    // A fresh sandbox is detached only once it is set up, and not when interrupted: nobody got its id.
+    const keep = flags.attach !== undefined || (setUp && interruptedCode() === undefined);
+    if (runner) await finish(runner, keep ? ending : { kind: 'stop' }, previousIdleTimeoutMs, flags, progress);
     trap.dispose();
     // The error listeners stay: a write that is still under way may fail after this.
   }
+}
+
+/**
+ * Detaches or removes the sandbox; a fresh one detached has its id printed on stdout, after the
+ * steps' output (with `--json`, as a last line `{"detached":"<id>"}`).
+ */
+async function finish(runner: DockerRunner, ending: Ending, previousIdleTimeoutMs: number | undefined, flags: RunFlags, progress: Progress): Promise<void> {
+  const left = await leaveSandbox(runner, ending, progress, { previousIdleTimeoutMs, sayRemoved: flags.attach !== undefined });
+  await printDetachedId(left, flags, (id) => (flags.json ? JSON.stringify({ detached: id }) : id));
 }
 
 /** What the steps came to. */

@@ -1,7 +1,8 @@
 /**
  * `docker-shell shell`: an interactive prompt on one sandbox session. A line in, its output out,
  * the last exit code in the prompt; Ctrl-C interrupts the running command (the session, its cwd
- * and variables survive) or clears the line; Ctrl-D or `exit` leaves, and the sandbox is removed.
+ * and variables survive) or clears the line; Ctrl-D or `exit` leaves, and the sandbox is removed
+ * (`--detach`, `--attach ID`: Ctrl-D leaves it detached; see sandbox-handover.ts).
  */
 import { createInterface, type Interface } from 'node:readline';
 import { chalkStderr as chalk } from 'chalk';
@@ -11,8 +12,10 @@ import { log } from './failure.js';
 import { LiveOutput } from './live-output.js';
 import { formatBytes } from './parse.js';
 import { Progress } from './progress.js';
-import { addSandboxFlags, runnerOptions, type SandboxFlags } from './sandbox-flags.js';
-import { forwardPorts, pullImage, runStep, startRunner } from './sandbox-session.js';
+import { addSandboxFlags, type SandboxFlags } from './sandbox-flags.js';
+import { addHandoverFlags, endingOf, type Ending, type HandoverFlags } from './sandbox-handover.js';
+import { forwardPorts, runStep } from './sandbox-session.js';
+import { ShellSandbox } from './shell-sandbox.js';
 import { signalExitCode, trapSignals } from './signals.js';
 import { stepExitCode, type StepEnd } from './step-report.js';
 import { ttyShell } from './tty-shell.js';
@@ -26,13 +29,15 @@ export function shellCommand(): Command {
   command
     .option('--tty', 'a real terminal in the sandbox (full-screen programs, job control); the default when stdin and stdout are terminals')
     .option('--no-tty', 'line mode: a prompt here, each line run in the session');
+  addHandoverFlags(command, 'shell');
   return command.action(async (flags: ShellFlags) => {
+    const ending = endingOf(command, flags);
     const tty = flags.tty ?? (process.stdin.isTTY === true && process.stdout.isTTY === true);
-    process.exitCode = tty ? await ttyShell(flags) : await interactive(flags);
+    process.exitCode = tty ? await ttyShell(flags, ending) : await interactive(flags, ending);
   });
 }
 
-interface ShellFlags extends SandboxFlags {
+export interface ShellFlags extends SandboxFlags, HandoverFlags {
   /** `--tty` / `--no-tty`; undefined when neither was given. */
   tty?: boolean;
 }
@@ -44,9 +49,9 @@ interface PromptState {
   home: string;
 }
 
-async function interactive(flags: SandboxFlags): Promise<number> {
+async function interactive(flags: ShellFlags, ending: Ending): Promise<number> {
   const progress = await Progress.create({ quiet: flags.quiet });
-  const runner = new DockerRunner({ ...runnerOptions(flags), pull: flags.pull === 'never' ? 'never' : 'missing' });
+  const shell = new ShellSandbox(flags, ending, progress);
   let running: AbortController | undefined;
   let rl: Interface | undefined;
   const setup = new AbortController();
@@ -57,7 +62,7 @@ async function interactive(flags: SandboxFlags): Promise<number> {
     running?.abort();
     if (rl) return rl.close();
     setup.abort();
-    void runner.stop().catch(() => {});
+    shell.interrupt();
   });
   // The terminal went away (EIO, EPIPE): leave as on a hang-up. The listeners stay to the end, as
   // later writes (the last lines) fail the same way; closing readline fails again (setRawMode).
@@ -78,16 +83,22 @@ async function interactive(flags: SandboxFlags): Promise<number> {
   };
   for (const stream of [process.stdin, process.stdout, process.stderr]) stream.on('error', onTerminalError);
   try {
+    let runner: DockerRunner;
     try {
-      await pullImage(runner, flags, progress, setup.signal);
-      await startRunner(runner, progress);
+      runner = await shell.open(setup.signal);
       await forwardPorts(runner, flags.port ?? [], progress);
     } catch (error) {
       if (trap.received === undefined) throw error;
       return signalExitCode(trap.received);
     }
     const terminal = process.stdin.isTTY === true && process.stderr.isTTY === true;
-    if (terminal) progress.line('Ctrl-C interrupts a command, Ctrl-D or `exit` leaves (the sandbox is removed)');
+    if (terminal) {
+      const leaving =
+        ending.kind === 'stop'
+          ? 'Ctrl-D or `exit` leaves (the sandbox is removed)'
+          : 'Ctrl-D leaves (the sandbox is detached), `exit` ends the session and removes it';
+      progress.line(`Ctrl-C interrupts a command, ${leaving}`);
+    }
     const state: PromptState = { exitCode: 0, cwd: '', home: '' };
     await refreshPrompt(runner, state);
     rl = createInterface({ input: process.stdin, output: process.stderr, terminal, historySize: 1000 });
@@ -126,9 +137,7 @@ async function interactive(flags: SandboxFlags): Promise<number> {
     return trap.received === undefined ? state.exitCode : signalExitCode(trap.received);
   } finally {
     trap.dispose();
-    const id = runner.id?.slice(0, 12);
-    await runner.stop().catch((error: unknown) => log('stop: %O', error));
-    if (id) progress.line(`sandbox ${id} removed`);
+    await shell.leave(trap.received !== undefined);
   }
 }
 

@@ -5,39 +5,42 @@
  * out: the shell's exit or Ctrl-D, the container killed under it, SIGTERM / SIGHUP / SIGINT sent
  * to the CLI, a second signal's hurried exit.
  */
-import { DockerRunner } from '../docker/docker-runner.js';
+import type { DockerRunner } from '../docker/docker-runner.js';
 import type { SandboxPty } from '../docker/pty/sandbox-pty.js';
 import { log } from './failure.js';
 import { Progress } from './progress.js';
-import { runnerOptions, type SandboxFlags } from './sandbox-flags.js';
-import { pullImage, startRunner } from './sandbox-session.js';
+import type { Ending } from './sandbox-handover.js';
+import type { ShellFlags } from './shell-command.js';
+import { ShellSandbox } from './shell-sandbox.js';
 import { signalExitCode, trapSignals } from './signals.js';
 import { LOST_SESSION_EXIT_CODE } from './step-report.js';
 import { TerminalModes } from './terminal-modes.js';
 
-export async function ttyShell(flags: SandboxFlags): Promise<number> {
+export async function ttyShell(flags: ShellFlags, ending: Ending): Promise<number> {
   const progress = await Progress.create({ quiet: flags.quiet });
-  const runner = new DockerRunner({ ...runnerOptions(flags), pull: flags.pull === 'never' ? 'never' : 'missing' });
+  const shell = new ShellSandbox(flags, ending, progress);
   const setup = new AbortController();
   const local = new LocalTerminal();
   // In raw mode Ctrl-C is a key for the sandbox; a signal here came from elsewhere and means leave.
   const trap = trapSignals((signal) => {
     log('%s', signal);
     setup.abort();
-    void runner.stop().catch(() => {});
+    shell.interrupt();
   });
   try {
+    let runner: DockerRunner;
     try {
-      await pullImage(runner, flags, progress, setup.signal);
-      await startRunner(runner, progress);
+      runner = await shell.open(setup.signal);
     } catch (error) {
       if (trap.received === undefined) throw error;
       return signalExitCode(trap.received);
     }
-    progress.line('a terminal in the sandbox: `exit` or Ctrl-D leaves (the sandbox is removed)');
+    progress.line(`a terminal in the sandbox: \`exit\` or Ctrl-D leaves (the sandbox is ${ending.kind === 'stop' ? 'removed' : 'detached'})`);
     const size = local.size();
     const term = process.env.TERM;
-    const pty = await runner.pty({ ...size, ...(term ? { env: { TERM: term } } : {}) });
+    // An attached sandbox's terminal is a new bash, started where the session is.
+    const cwd = flags.attach === undefined ? undefined : await sessionCwd(runner);
+    const pty = await runner.pty({ ...size, ...(term ? { env: { TERM: term } } : {}), ...(cwd ? { cwd } : {}) });
     const exitCode = await local.attach(pty);
     if (trap.received !== undefined) return signalExitCode(trap.received);
     if (await sandboxAnswers(runner)) return exitCode ?? LOST_SESSION_EXIT_CODE;
@@ -48,10 +51,14 @@ export async function ttyShell(flags: SandboxFlags): Promise<number> {
   } finally {
     local.restore();
     trap.dispose();
-    const id = runner.id?.slice(0, 12);
-    await runner.stop().catch((error: unknown) => log('stop: %O', error));
-    if (id) progress.line(`sandbox ${id} removed`);
+    await shell.leave(trap.received !== undefined);
   }
+}
+
+/** The session's working directory (undefined if it cannot say): where `--attach`'s terminal starts. */
+async function sessionCwd(runner: DockerRunner): Promise<string | undefined> {
+  const result = await runner.run('printf %s "$PWD"', { timeoutMs: 10_000 }).catch((error: unknown) => log('cwd: %O', error));
+  return result && result.exitCode === 0 && result.stdout !== '' ? result.stdout : undefined;
 }
 
 /**
