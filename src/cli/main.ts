@@ -13,6 +13,7 @@ import { pruneCommand } from './prune-command.js';
 import { runCommand } from './run-command.js';
 import { shellCommand } from './shell-command.js';
 import { stopCommand } from './stop-command.js';
+import { snapshotCommand } from './snapshot-command.js';
 import { packageVersion } from './version.js';
 
 // https://no-color.org: chalk itself only knows FORCE_COLOR.
@@ -25,6 +26,7 @@ const program = new Command('docker-shell')
   .addCommand(shellCommand())
   .addCommand(lsCommand())
   .addCommand(stopCommand())
+  .addCommand(snapshotCommand())
   .addCommand(imageCommand())
   .addCommand(pruneCommand())
   .showSuggestionAfterError(true);

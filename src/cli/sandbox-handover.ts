@@ -24,6 +24,7 @@ export interface HandoverFlags {
   stop?: boolean;
   idleTimeout?: number;
   lifetime?: number;
+  snapshot?: string;
 }
 
 /** How the verb ends with its sandbox. */
@@ -34,7 +35,7 @@ export type Ending =
   | { kind: 'detach'; idleTimeoutMs: number | undefined };
 
 /** The flags shaping a new sandbox, which an existing one (`--attach`) already has: commander's keys. */
-const SHAPING_FLAGS: ReadonlyArray<keyof SandboxFlags | 'lifetime'> = [
+const SHAPING_FLAGS: ReadonlyArray<keyof SandboxFlags | 'lifetime' | 'snapshot'> = [
   'image',
   'network',
   'user',
@@ -51,9 +52,10 @@ const SHAPING_FLAGS: ReadonlyArray<keyof SandboxFlags | 'lifetime'> = [
   'label',
   'pull',
   'lifetime',
+  'snapshot',
 ];
 
-/** Adds `--detach`, `--attach ID`, `--stop`, `--idle-timeout` and `--lifetime` to `verb`. */
+/** Adds `--detach`, `--attach ID`, `--stop`, `--idle-timeout`, `--lifetime` and `--snapshot` to `verb`. */
 export function addHandoverFlags(command: Command, verb: 'run' | 'shell'): Command {
   const when = verb === 'run' ? 'after the steps' : 'on leaving';
   return command
@@ -70,6 +72,10 @@ export function addHandoverFlags(command: Command, verb: 'run' | 'shell'): Comma
     )
     .addOption(
       new Option('--lifetime <duration>', 'the most a new sandbox lives, whoever holds it: 30s, 5m, 1h, or none (default: none)').argParser(parseDuration),
+    )
+    .option(
+      '--snapshot <name|id>',
+      'start the new sandbox from a snapshot (`docker-shell snapshot`): its files, and its shell state (cwd, variables, functions...)',
     );
 }
 
@@ -83,15 +89,21 @@ export function endingOf(command: Command, flags: HandoverFlags): Ending {
     }
     return flags.stop ? { kind: 'stop' } : { kind: 'detach', idleTimeoutMs: flags.idleTimeout };
   }
+  if (flags.snapshot !== undefined && command.getOptionValueSource('image') === 'cli') {
+    command.error('--image cannot be used with --snapshot: the snapshot is the image');
+  }
   if (flags.stop) command.error('--stop goes with --attach ID (without it, the sandbox is removed anyway, unless --detach)');
   if (flags.detach) return { kind: 'detach', idleTimeoutMs: flags.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_MS };
   if (flags.idleTimeout !== undefined) command.error('--idle-timeout goes with --detach or --attach');
   return { kind: 'stop' };
 }
 
-/** `--lifetime` as the runner's option. */
-export function lifetimeOption(flags: HandoverFlags): { lifetimeMs?: number } {
-  return flags.lifetime === undefined ? {} : { lifetimeMs: flags.lifetime };
+/** `--lifetime` and `--snapshot` as the runner's options (a snapshot is the image: `--image`'s default goes). */
+export function lifetimeOption(flags: HandoverFlags): { lifetimeMs?: number; snapshot?: string; image?: undefined } {
+  return {
+    ...(flags.lifetime === undefined ? {} : { lifetimeMs: flags.lifetime }),
+    ...(flags.snapshot === undefined ? {} : { snapshot: flags.snapshot, image: undefined }),
+  };
 }
 
 /** A detached sandbox taken over by this process, and the idle limit it had (ms; Infinity for none). */
@@ -104,7 +116,7 @@ export interface Attached {
  * Connects to the detached sandbox `id` (a full id or a unique prefix of one, as `ls` shows), with a
  * spinner, after reading how long it was to wait: `--attach` detaches it again with the same limit.
  */
-export async function attachSandbox(id: string, flags: SandboxFlags, progress: Progress): Promise<Attached> {
+export async function attachSandbox(id: string, flags: Pick<SandboxFlags, 'timeout' | 'maxOutput'>, progress: Progress): Promise<Attached> {
   const started = performance.now();
   const task = progress.task(`connecting to sandbox ${id}`);
   try {
