@@ -129,7 +129,7 @@ export type { HandOver } from './session/session.js';
 // Pause and resume
 export { SuspendableTimers, type SuspendableTimer } from './session/suspendable-timers.js';
 // Hibernation of gVisor sandboxes (runner.hibernate(), woken by DockerRunner.connect()).
-export { CheckpointFailedError, HibernateUnsupportedError } from './errors.js';
+export { CheckpointFailedError, HibernateUnsupportedError, type CheckpointOperation, type HibernateUnsupportedReason } from './errors.js';
 export { Snapshot, LABEL_SNAPSHOT, SNAPSHOT_REPOSITORY, type SnapshotProcess, type SnapshotTimings } from './docker/snapshots/snapshot.js';
 export type { SnapshotOptions } from './docker/snapshots/take-snapshot.js';
 export type { ForkOptions } from './docker/snapshots/fork.js';
