@@ -19,6 +19,7 @@ import Dockerode from 'dockerode';
 import { DockerRunner } from '../src/docker/docker-runner.js';
 import type { SandboxProcess } from '../src/docker/spawn/sandbox-process.js';
 import { positiveIntegerFromEnv } from './lib/env.js';
+import { type PathResult, summarize, printTable } from './lib/paths.js';
 import { benchEnvironment } from './lib/environment.js';
 
 const RESULTS_FILE = new URL('./results/spawn.json', import.meta.url);
@@ -28,20 +29,6 @@ const RUN_WARMUP = 100;
 const EXEC_WARMUP = 5;
 
 const execFileAsync = promisify(execFile);
-
-interface PathResult {
-  path: string;
-  n: number;
-  medianMs: number;
-  p95Ms: number;
-  p99Ms: number;
-}
-
-function summarize(path: string, samples: number[]): PathResult {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.max(1, Math.ceil((p / 100) * sorted.length)) - 1] as number;
-  return { path, n: sorted.length, medianMs: at(50), p95Ms: at(95), p99Ms: at(99) };
-}
 
 async function time(roundTrip: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
@@ -130,23 +117,6 @@ async function benchSpawnTrue(runner: DockerRunner, docker: Dockerode, rounds: n
     }
   }
   return names.map((name) => summarize(name, samples.get(name) ?? []));
-}
-
-function printTable(results: PathResult[], baseline: PathResult): void {
-  const header = ['path', 'n', 'median ms', 'p95 ms', 'p99 ms', `x ${baseline.path}`];
-  const rows = results.map((r) => [
-    r.path,
-    String(r.n),
-    r.medianMs.toFixed(3),
-    r.p95Ms.toFixed(3),
-    r.p99Ms.toFixed(3),
-    (r.medianMs / baseline.medianMs).toFixed(2),
-  ]);
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] as string).length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join(' | ');
-  console.log(line(header));
-  console.log(widths.map((width) => '-'.repeat(width)).join('-|-'));
-  for (const row of rows) console.log(line(row));
 }
 
 async function main(): Promise<void> {
