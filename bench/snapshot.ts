@@ -8,13 +8,17 @@
  *    writable-root sandbox with 100 MB written to its layer.
  * 3. `runner.snapshot()` alone of each, with its steps (`snapshot.timings`).
  * 4. `fork({ count: 8 })` of the fresh sandbox, in total, beside 8 cold starts at once.
+ * 5. What a fork saves: a sandbox that installed a package (`apt-get install graphicsmagick`, root,
+ *    the network on) rebuilt from scratch, against a fork of it; both to the first `gm version`.
  *
- * Usage: npm run bench:snapshot   (BENCH_SNAPSHOT_ROUNDS, default 3)
+ * Usage: npm run bench:snapshot   (BENCH_SNAPSHOT_ROUNDS, default 3; BENCH_SNAPSHOT_APT=0 skips 5,
+ *                                  which needs the network to Debian's mirrors)
  * Prints tables and writes the figures to bench/results/snapshot.json.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import Dockerode from 'dockerode';
 import { DockerRunner } from '../src/docker/docker-runner.js';
+import { APT_CAPABILITIES } from '../src/docker/sandbox-options.js';
 import type { Snapshot, SnapshotTimings } from '../src/docker/snapshots/snapshot.js';
 import { positiveIntegerFromEnv } from './lib/env.js';
 import { benchEnvironment } from './lib/environment.js';
@@ -51,6 +55,30 @@ function table(rows: Row[], baseline: number): void {
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
   for (const l of lines) console.log(line(l));
+}
+
+/** A sandbox with a package installed, made twice: from scratch, and by a fork of the first. */
+async function aptForkedVsRebuilt(docker: Dockerode): Promise<{ rebuiltMs: number; forkedMs: number }> {
+  process.stderr.write('apt-get install: rebuilt, then forked\n');
+  const install = 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends graphicsmagick >/dev/null';
+  const options = { docker, user: 'root', network: true, capAdd: [...APT_CAPABILITIES], timeoutMs: 600_000 };
+  const rebuilt = await timed(async () => {
+    const runner = await DockerRunner.start(options);
+    await runner.run(install, { check: true });
+    await runner.run('gm version', { check: true });
+    return runner;
+  });
+  try {
+    const forked = await timed(async () => {
+      const child = await rebuilt.value.fork();
+      await child.run('gm version', { check: true });
+      return child;
+    });
+    await forked.value.stop();
+    return { rebuiltMs: rebuilt.ms, forkedMs: forked.ms };
+  } finally {
+    await rebuilt.value.stop();
+  }
 }
 
 async function main(): Promise<void> {
@@ -93,12 +121,18 @@ async function main(): Promise<void> {
     await Promise.all(coldEight.value.map((r) => r.stop()));
     const forkEight = await timed(() => parents.fresh.fork({ count: 8 }));
     await Promise.all(forkEight.value.map((r) => r.stop()));
+    const apt = process.env.BENCH_SNAPSHOT_APT === '0' ? undefined : await aptForkedVsRebuilt(docker);
 
     const rows = Object.entries(samples).map(([path, values]) => summarize(path, values));
     const baseline = rows[0]?.medianMs ?? 1;
     console.log(`\nSnapshots and forks, ${rounds} rounds (a fork is snapshot + start of the child, to its first answer)\n`);
     table(rows, baseline);
     console.log(`\n8 at once: 8 cold starts ${coldEight.ms.toFixed(0)} ms; fork({ count: 8 }) of the fresh sandbox ${forkEight.ms.toFixed(0)} ms\n`);
+    if (apt) {
+      console.log(
+        `apt-get install graphicsmagick, to the first \`gm version\`: rebuilt ${apt.rebuiltMs.toFixed(0)} ms; forked ${apt.forkedMs.toFixed(0)} ms (${(apt.rebuiltMs / apt.forkedMs).toFixed(1)}x faster)\n`,
+      );
+    }
     console.log('snapshot() steps, median ms:');
     const stepNames = ['stateMs', 'freezeMs', 'archiveMs', 'commitMs', 'frozenMs', 'imageMs', 'totalMs'] as const;
     for (const [name, list] of Object.entries(steps)) {
@@ -112,7 +146,7 @@ async function main(): Promise<void> {
       console.log(`  ${name.padEnd(9)} ${medians.join(', ')}`);
     }
     await mkdir(new URL('./results/', import.meta.url), { recursive: true });
-    const json = { ...(await benchEnvironment(docker)), rounds, rows, eight: { coldMs: coldEight.ms, forkMs: forkEight.ms }, steps };
+    const json = { ...(await benchEnvironment(docker)), rounds, rows, eight: { coldMs: coldEight.ms, forkMs: forkEight.ms }, steps, apt };
     await writeFile(RESULTS_FILE, `${JSON.stringify(json, null, 2)}\n`);
   } finally {
     await Promise.all(Object.values(parents).map((p) => p.stop()));
