@@ -31,7 +31,9 @@ import { diskLimitDetail, watchLayer } from './disk/layer-watchdog.js';
 import { createWithQuota } from './disk/storage-quota.js';
 import { runnerLabels } from './labels.js';
 import { claimSandbox, releaseClaim, type ClaimedSandbox } from './detach/claim.js';
-import { removeLease, writeLease } from './detach/lease.js';
+import { readLease, removeLease, removeLeases, writeLease, type Lease } from './detach/lease.js';
+import { liveForks } from './hibernate/live-forks.js';
+import { currentOwner } from './owner.js';
 import { checkGvisor } from './hibernate/checkpoint-engine.js';
 import { hibernateContainer } from './hibernate/hibernate-container.js';
 import { wakeContainer } from './hibernate/wake-container.js';
@@ -243,6 +245,8 @@ export class DockerRunner implements AsyncDisposable {
   #leased = false;
   /** The session of a sandbox connected to while paused: it answers once resumed. */
   #opening: Promise<Session> | undefined;
+  /** Hibernated to be woken into this runner again (a live fork): its output goes on. */
+  #waking = false;
   /** What the lease said of the shell when this runner connected to it. */
   #adoptedHandOver: HandOver | undefined;
   /** The clock of every timeout in this sandbox, and the freezer that stops it (pause/resume). */
@@ -304,7 +308,8 @@ export class DockerRunner implements AsyncDisposable {
   get output(): Readable {
     if (!this.#output) {
       this.#output = new PassThrough();
-      this.#session?.output.pipe(this.#output);
+      // Not ended with a session: one may follow on the same sandbox (restart(), a live fork's wake).
+      this.#session?.output.pipe(this.#output, { end: false });
     }
     return this.#output;
   }
@@ -564,13 +569,53 @@ export class DockerRunner implements AsyncDisposable {
   async fork(options: ForkOptions = {}): Promise<DockerRunner | DockerRunner[]> {
     checkForkOptions(options);
     const docker = this.#docker;
-    const children = await forkSandbox(await this.#snapshotSource(), options, (snapshot) => DockerRunner.start({ docker, snapshot }));
+    const children = options.live
+      ? await this.#liveFork(options.count ?? 1)
+      : await forkSandbox(await this.#snapshotSource(), options, (snapshot) => DockerRunner.start({ docker, snapshot }));
     return options.count === undefined ? (children[0] as DockerRunner) : children;
   }
 
+  /** `fork({ live: true })`: hibernate, start the forks from the checkpoint, wake this sandbox again. */
+  async #liveFork(count: number): Promise<DockerRunner[]> {
+    if (this.#sandbox.readOnly === false) {
+      throw new InvalidArgumentError('live', 'left out for a sandbox with a writable root (a live fork carries a read-only one)', true);
+    }
+    const container = (await this.#fileContainer()) as Dockerode.Container;
+    this.#waking = true;
+    await this.hibernate().finally(() => {
+      this.#waking = false;
+    });
+    const hibernated = (await readLease(this.#docker, container.id)) as Lease;
+    const handOver: HandOver = { shellPid: hibernated.shellPid ?? 0, tasks: hibernated.tasks ?? 0 };
+    let ids: string[] = [];
+    try {
+      const labelsFor = () => runnerLabels(uuidv4(), this.#options.labels, { options: this.#madeWith(), expiresAt: this.#expiresAt });
+      ids = await liveForks(this.#docker, container, hibernated, count, labelsFor);
+    } finally {
+      // This sandbox wakes into this runner, forks or not.
+      await removeLease(this.#docker, container.id, 'hibernated');
+      this.#stopping = undefined;
+      this.#newClosed();
+      await this.#takeOver(container, handOver, hibernated.checkpoint);
+      if (this.#leased) await writeLease(this.#docker, { containerId: container.id, state: 'held', owner: currentOwner(), since: Date.now() });
+      this.#armLifetime();
+    }
+    const docker = this.#docker;
+    const children = await Promise.allSettled(
+      ids.map((id) => DockerRunner.connect(id, { docker, timeoutMs: this.#defaults.timeoutMs, maxShells: this.#options.maxShells })),
+    );
+    const failed = children.find((child): child is PromiseRejectedResult => child.status === 'rejected');
+    if (failed) {
+      await Promise.all(children.map((child) => (child.status === 'fulfilled' ? child.value.stop() : undefined)));
+      await Promise.all(ids.map((id) => removeSandboxQuietly(docker, id)));
+      throw failed.reason;
+    }
+    return children.map((child) => (child as PromiseFulfilledResult<DockerRunner>).value);
+  }
+
   /**
-   * Ends the session gracefully: waits for queued commands, then closes bash's input (the attach
-   * connection is half-closed), so bash exits by itself, and removes the container.
+   * Ends the session gracefully: waits for queued commands, then bash runs `exit` (the user's EXIT
+   * trap runs), and the container is removed.
    * Use `stop()` to end at once.
    */
   async close(): Promise<void> {
@@ -914,7 +959,7 @@ export class DockerRunner implements AsyncDisposable {
     void session.closed.then((info) => {
       this.#stopWatching?.();
       log('session of container %s closed: %s (%s)', container.id, info.reason, info.detail);
-      if (!session.isRestartable) this.#output?.end();
+      if (!session.isRestartable && !this.#waking) this.#output?.end();
       this.#resolveClosed(info);
     });
     return session;
@@ -1043,4 +1088,13 @@ export class DockerRunner implements AsyncDisposable {
   #stoppedError(): SessionClosedError {
     return new SessionClosedError({ reason: 'stopped', detail: 'the runner was stopped' });
   }
+}
+
+/** Removes a sandbox and its leases, whatever is left of them. */
+async function removeSandboxQuietly(docker: Dockerode, id: string): Promise<void> {
+  await docker
+    .getContainer(id)
+    .remove({ force: true, v: true })
+    .catch(() => {});
+  await removeLeases(docker, id).catch(() => {});
 }

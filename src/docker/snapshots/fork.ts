@@ -21,9 +21,16 @@ import { SNAPSHOT_LABELS, type Snapshot } from './snapshot.js';
 export interface ForkOptions extends SnapshotOptions {
   /** How many sandboxes to start from the snapshot, 1 to 64; with it, `fork()` resolves with an array. Default: one, not in an array. */
   count?: number;
+  /**
+   * A gVisor sandbox (`runtime: 'runsc'`) only: fork it live, processes and memory included, from a
+   * checkpoint (see `hibernate()`) instead of a snapshot of its files and shell state. The sandbox
+   * stops while the checkpoint is taken, then goes on; needs a read-only root (the default) and
+   * the engine's own directory (as root on its host, or through a helper container). Default: false.
+   */
+  live?: boolean;
 }
 
-const FORK_OPTION_NAMES = [...SNAPSHOT_OPTION_NAMES, 'count'];
+const FORK_OPTION_NAMES = [...SNAPSHOT_OPTION_NAMES, 'count', 'live'];
 
 /** Checks `fork()` options. */
 export function checkForkOptions(options: ForkOptions): void {
@@ -32,6 +39,7 @@ export function checkForkOptions(options: ForkOptions): void {
   if (count !== undefined && !(Number.isInteger(count) && count >= 1 && count <= 64)) {
     throw new InvalidArgumentError('count', 'a whole number from 1 to 64', count);
   }
+  if (options.live !== undefined && typeof options.live !== 'boolean') throw new InvalidArgumentError('live', 'a boolean', options.live);
 }
 
 /** What a fork's child needs of a runner: to be stopped when a sibling failed to start. */
