@@ -57,6 +57,7 @@ import type { Hold } from './pause/hold.js';
 import { SandboxFreezer } from './pause/sandbox-freezer.js';
 import { takeSnapshot, checkSnapshotOptions, type SnapshotOptions, type SnapshotSource } from './snapshots/take-snapshot.js';
 import { checkForkOptions, forkSandbox, releaseIfForkImage, type ForkOptions } from './snapshots/fork.js';
+import { forkInPlace } from './snapshots/fork-in-place.js';
 import { carriedOptions, checkSnapshotOption, prepareSnapshotStart, restoreSession, type SnapshotStart } from './snapshots/restore.js';
 import type { Snapshot } from './snapshots/snapshot.js';
 
@@ -568,11 +569,18 @@ export class DockerRunner implements AsyncDisposable {
   fork(options: ForkOptions & { count: number }): Promise<DockerRunner[]>;
   async fork(options: ForkOptions = {}): Promise<DockerRunner | DockerRunner[]> {
     checkForkOptions(options);
-    const docker = this.#docker;
-    const children = options.live
-      ? await this.#liveFork(options.count ?? 1)
-      : await forkSandbox(await this.#snapshotSource(), options, (snapshot) => DockerRunner.start({ docker, snapshot }));
+    const children = options.live ? await this.#liveFork(options.count ?? 1) : await this.#forkFiles(options);
     return options.count === undefined ? (children[0] as DockerRunner) : children;
+  }
+
+  /** A fork of files and shell state: in place for a read-only root, else through a snapshot image. */
+  async #forkFiles(options: ForkOptions): Promise<DockerRunner[]> {
+    const docker = this.#docker;
+    const source = await this.#snapshotSource();
+    if (!source.sandbox.readOnly) return forkSandbox(source, options, (snapshot) => DockerRunner.start({ docker, snapshot }));
+    const start = (image: string) => DockerRunner.start({ ...(source.runnerOptions as DockerRunnerOptions), docker, image, pull: 'never' });
+    const sandboxOf = (child: DockerRunner) => ({ container: child.#container as Dockerode.Container, session: child.#session as Session, user: child.#sandbox.user });
+    return forkInPlace(source, options, start, sandboxOf);
   }
 
   /** `fork({ live: true })`: hibernate, start the forks from the checkpoint, wake this sandbox again. */

@@ -114,7 +114,11 @@ export const EXTRACT_COMMAND = `builtin command tar -xf ${FILES_ARCHIVE} -C / 2>
  * directory stack when the next command arrives. Fails (status 1) without exec'ing when the image
  * has no state script.
  */
-export const ADOPT_COMMAND = `if builtin exec {__ds_r}<${STATE_SCRIPT}; then
+export const ADOPT_COMMAND = adoptCommand(`<${STATE_SCRIPT}`);
+
+/** The adopt command, with the state script read from `redirection` (a file, or a here-string of it). */
+export function adoptCommand(redirection: string): string {
+  return `if builtin exec {__ds_r}${redirection}; then
 __ds_s=0 __ds_top=top __ds_hold=1
 { __ds_done; } >&$__ds_z 2>&$__ds_z
 __ds_hk=$__ds_held __ds_held=
@@ -122,6 +126,7 @@ builtin echo "exit task \${__ds_hk%% *}" >&$__ds_e
 builtin echo "exit task $__ds_hk" >&$__ds_o
 BASH_ENV=/dev/fd/$__ds_r builtin exec -a bash "$BASH" --noprofile --norc <&$__ds_i >&$__ds_o 2>&$__ds_e {__ds_i}<&- {__ds_o}>&- {__ds_e}>&- {__ds_z}>&-
 else builtin false; fi`;
+}
 
 /** A background process the snapshot found running (and does not carry), from a `p` line of FREEZE. */
 export interface ProcessLine {

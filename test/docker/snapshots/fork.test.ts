@@ -42,14 +42,15 @@ describe('fork({ count: 2 })', () => {
     await parent.stop();
   });
 
-  it('starts two children in the parent state, each its own container from one temporary image', async () => {
+  it('starts two children in the parent state, each its own container from the parent’s own image (a read-only root: no image is made)', async () => {
     expect(children).toHaveLength(2);
     const [a, b] = children as [DockerRunner, DockerRunner];
     expect(new Set([parent.id, a.id, b.id]).size).toBe(3);
     for (const child of children) expect((await child.run('pwd; echo $BASE; cat ~/shared.txt')).stdout).toBe('/tmp\nparent\nbase\n');
-    const infos = await Promise.all(children.map((child) => docker.getContainer(child.id as string).inspect()));
-    expect(infos[0]?.Image).toBe(infos[1]?.Image);
-    expect((await docker.getImage(infos[0]?.Image as string).inspect()).Config.Labels?.[SNAPSHOT_LABELS.temporary]).toBe('true');
+    const [parentInfo, ...infos] = await Promise.all([parent, ...children].map((runner) => docker.getContainer(runner.id as string).inspect()));
+    for (const info of infos) expect(info.Image).toBe(parentInfo?.Image);
+    // The hardening carried: the parent's memory limit.
+    for (const info of infos) expect(info.HostConfig.Memory).toBe(256 * 1024 ** 2);
   });
 
   it('keeps them independent: nothing one does is seen by the parent or the sibling', async () => {
@@ -63,9 +64,17 @@ describe('fork({ count: 2 })', () => {
     expect((await b.run(look)).stdout).toBe('base\n/dev/shm/only-b\nb unset\n');
   });
 
-  it('removes the temporary image once the last child has stopped, not before', async () => {
-    const [a, b] = children as [DockerRunner, DockerRunner];
+});
+
+describe('fork({ count: 2 }) of a sandbox with a writable root', () => {
+  it('goes through one temporary image, removed once the last child has stopped, not before', async () => {
+    await using parent = await DockerRunner.start({ user: 'root' });
+    await parent.run('echo changed > /etc/forked-file', { check: true });
+    const [a, b] = (await parent.fork({ count: 2 })) as [DockerRunner, DockerRunner];
+    expect((await a.run('cat /etc/forked-file')).stdout).toBe('changed\n');
     const image = (await docker.getContainer(a.id as string).inspect()).Image;
+    expect((await docker.getContainer(b.id as string).inspect()).Image).toBe(image);
+    expect((await docker.getImage(image).inspect()).Config.Labels?.[SNAPSHOT_LABELS.temporary]).toBe('true');
     await a.stop();
     expect(await imageExists(image)).toBe(true);
     await b.stop();
@@ -75,7 +84,7 @@ describe('fork({ count: 2 })', () => {
 
 describe('fork() and detach()', () => {
   it('lets a child be detached and connected to, and removes the image when that runner stops it', async () => {
-    await using parent = await DockerRunner.start();
+    await using parent = await DockerRunner.start({ user: 'root' }); // a writable root: forked through an image
     await parent.run('cd /tmp; V=kept; echo f > file', { check: true });
     const child = await parent.fork();
     const image = (await docker.getContainer(child.id as string).inspect()).Image;
