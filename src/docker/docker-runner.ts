@@ -579,7 +579,11 @@ export class DockerRunner implements AsyncDisposable {
     const source = await this.#snapshotSource();
     if (!source.sandbox.readOnly) return forkSandbox(source, options, (snapshot) => DockerRunner.start({ docker, snapshot }));
     const start = (image: string) => DockerRunner.start({ ...(source.runnerOptions as DockerRunnerOptions), docker, image, pull: 'never' });
-    const sandboxOf = (child: DockerRunner) => ({ container: child.#container as Dockerode.Container, session: child.#session as Session, user: child.#sandbox.user });
+    const sandboxOf = (child: DockerRunner) => ({
+      container: child.#container as Dockerode.Container,
+      session: child.#session as Session,
+      user: child.#sandbox.user,
+    });
     return forkInPlace(source, options, start, sandboxOf);
   }
 

@@ -216,7 +216,7 @@ exit() {
   builtin echo "exit task $__ds_id" >&$__ds_e
   builtin echo "exit task $__ds_id $__ds_xs exit" >&$__ds_o
   builtin trap - EXIT
-  for __ds_k in $(builtin compgen -e); do builtin unset -v "$__ds_k" 2>/dev/null; done
+  for __ds_k in $(\builtin compgen -e); do builtin unset -v "$__ds_k" 2>/dev/null; done
   for __ds_k in "${__ds_env0[@]}"; do builtin export "$__ds_k" 2>/dev/null; done
   CDPATH= builtin cd -- "$__ds_cwd00" 2>/dev/null
   builtin exec -a bash "$BASH" --noprofile --norc <&$__ds_i >&$__ds_o 2>&$__ds_e {__ds_i}<&- {__ds_o}>&- {__ds_e}>&- {__ds_z}>&-
@@ -306,8 +306,12 @@ __ds_onexit() {
 # free of internal line numbers (a command's own lines count from 1, as in `bash -c`).
 __ds_restart() {
   __ds_hk=$__ds_held __ds_held= __ds_h=
-  # The new bash keeps the session's own process tag (see kill-script.ts), not a command's.
-  builtin unset -v POSIXLY_CORRECT __ds_t 2>/dev/null
+  # The new bash keeps the session's own process tag (see kill-script.ts), not a command's. Unsetting
+  # POSIXLY_CORRECT, even when it is not set, resets shopt options (alias expansion among them),
+  # which the state below would then carry: only a set one goes. (So the user's aliases are on from
+  # here: the command substitutions below start with a backslash, which no alias can take over.)
+  builtin unset -v __ds_t 2>/dev/null
+  [[ -z ${POSIXLY_CORRECT+x} ]] || builtin unset -v POSIXLY_CORRECT 2>/dev/null
   [[ -z $__ds_bt ]] || builtin export __ds_t=$__ds_bt
   # No process left to fork (a fork bomb at the pids limit) or no file descriptor (`ulimit -n`):
   # this bash carries on as it is, or ends if it was ending (then without reporting the command).
@@ -315,7 +319,7 @@ __ds_restart() {
     ((__ds_j + 2 > __ds_k)); then
     builtin return 1
   fi 2>/dev/null
-  __ds_st=$(__ds_state) && [[ $__ds_st == *__ds_setup* ]] || builtin return 1
+  __ds_st=$(\__ds_state) && [[ $__ds_st == *__ds_setup* ]] || builtin return 1
   builtin exec {__ds_r}<<<"$__ds_st" || builtin return 1
   __ds_st=
   if [[ -n $__ds_hk ]]; then
@@ -332,7 +336,7 @@ __ds_state() {
   builtin printf '%s\n' '{ builtin eval "builtin exec ${BASH_ENV#/dev/fd/}<&-"; builtin unset -v BASH_ENV'
   builtin trap -p
   builtin declare -f
-  for __ds_v in $(builtin compgen -v); do
+  for __ds_v in $(\builtin compgen -v); do
     case $__ds_v in
       BASH | BASHOPTS | BASHPID | BASH_ALIASES | BASH_ARG* | BASH_CMDS | BASH_COMMAND | BASH_ENV | BASH_EXECUTION_STRING | BASH_LINENO | \
         BASH_REMATCH | BASH_SOURCE | BASH_SUBSHELL | BASH_VERSINFO | BASH_VERSION | COMP_WORDBREAKS | DIRSTACK | EPOCHREALTIME | \

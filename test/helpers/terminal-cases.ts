@@ -34,6 +34,15 @@ export const TERMINAL_CASES: TerminalCase[] = [
     ],
   },
   {
+    name: 'aliases (and alias expansion) survive a command that ended bash with an error',
+    steps: [
+      { command: "alias hello='echo aliased'", expect: { exitCode: 0 } },
+      { command: 'set -u; echo "$UNDEFINED"', expect: { exitCode: 1 } },
+      { command: 'hello; hello', expect: { exitCode: 0, stdout: 'aliased\naliased\n' } },
+      { command: 'shopt -q expand_aliases && echo on', expect: { stdout: 'on\n' } },
+    ],
+  },
+  {
     name: '`set -e` and a failing command: the rest of it is skipped, the code is its own; errexit stays',
     steps: [
       { command: 'set -e', expect: { exitCode: 0 } },
@@ -145,6 +154,9 @@ export const TERMINAL_CASES: TerminalCase[] = [
       { command: '(exit 6)', expect: { exitCode: 6, stdout: '' } },
       { command: 'set -u; echo $UNDEFINED_TOO', expect: { exitCode: 1 } },
       { command: '/bin/echo after-restart', expect: { stdout: 'after-restart\n' } },
+      // The aliases are the user's, and still there after the restart: a `builtin` the user's own
+      // commands then meet (the state check after this case calls `builtin echo`).
+      { command: 'alias builtin eval >/dev/null && unalias -a', expect: { exitCode: 0 } },
     ],
   },
   {

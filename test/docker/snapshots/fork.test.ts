@@ -63,7 +63,6 @@ describe('fork({ count: 2 })', () => {
     expect((await a.run(look)).stdout).toBe('a\n/tmp/only-a\na 1\n');
     expect((await b.run(look)).stdout).toBe('base\n/dev/shm/only-b\nb unset\n');
   });
-
 });
 
 describe('fork({ count: 2 }) of a sandbox with a writable root', () => {
