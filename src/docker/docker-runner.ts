@@ -31,7 +31,8 @@ import { diskLimitDetail, watchLayer } from './disk/layer-watchdog.js';
 import { createWithQuota } from './disk/storage-quota.js';
 import { runnerLabels } from './labels.js';
 import { claimSandbox, releaseClaim, type ClaimedSandbox } from './detach/claim.js';
-import { readLease, removeLease, removeLeases, writeLease, type Lease } from './detach/lease.js';
+import { readLease, removeLease, writeLease, type Lease } from './detach/lease.js';
+import { removeSandbox } from './detach/remove-sandbox.js';
 import { liveForks } from './hibernate/live-forks.js';
 import { currentOwner } from './owner.js';
 import { checkGvisor } from './hibernate/checkpoint-engine.js';
@@ -619,7 +620,7 @@ export class DockerRunner implements AsyncDisposable {
     const failed = children.find((child): child is PromiseRejectedResult => child.status === 'rejected');
     if (failed) {
       await Promise.all(children.map((child) => (child.status === 'fulfilled' ? child.value.stop() : undefined)));
-      await Promise.all(ids.map((id) => removeSandboxQuietly(docker, id)));
+      await Promise.all(ids.map((id) => removeSandbox(docker, id).catch(() => {})));
       throw failed.reason;
     }
     return children.map((child) => (child as PromiseFulfilledResult<DockerRunner>).value);
@@ -1100,13 +1101,4 @@ export class DockerRunner implements AsyncDisposable {
   #stoppedError(): SessionClosedError {
     return new SessionClosedError({ reason: 'stopped', detail: 'the runner was stopped' });
   }
-}
-
-/** Removes a sandbox and its leases, whatever is left of them. */
-async function removeSandboxQuietly(docker: Dockerode, id: string): Promise<void> {
-  await docker
-    .getContainer(id)
-    .remove({ force: true, v: true })
-    .catch(() => {});
-  await removeLeases(docker, id).catch(() => {});
 }

@@ -39,6 +39,20 @@ export async function containerExists(id: string): Promise<boolean> {
   }
 }
 
+/** True while the engine knows an image with this id or name. */
+export async function imageExists(id: string): Promise<boolean> {
+  return docker
+    .getImage(id)
+    .inspect()
+    .then(
+      () => true,
+      (error: { statusCode?: number }) => {
+        if (error.statusCode === 404) return false;
+        throw error;
+      },
+    );
+}
+
 /** Removes containers a test made, whether or not they are still there. */
 export async function removeContainers(ids: Iterable<string>): Promise<void> {
   await Promise.all(

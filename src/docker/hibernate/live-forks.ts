@@ -5,6 +5,7 @@
  */
 import type Dockerode from 'dockerode';
 import { writeLease, type Lease } from '../detach/lease.js';
+import { removeSandbox } from '../detach/remove-sandbox.js';
 import { liveForkContainer } from './live-fork.js';
 
 /**
@@ -35,14 +36,7 @@ export async function liveForks(
     }
     return ids;
   } catch (error) {
-    await Promise.all(
-      ids.map((id) =>
-        docker
-          .getContainer(id)
-          .remove({ force: true, v: true })
-          .catch(() => {}),
-      ),
-    );
+    await Promise.all(ids.map((id) => removeSandbox(docker, id).catch(() => {})));
     throw error;
   }
 }

@@ -12,21 +12,8 @@ import { LABEL_OWNER } from '../../../src/docker/labels.js';
 import { prune } from '../../../src/docker/prune.js';
 import { LABEL_SNAPSHOT, SNAPSHOT_LABELS } from '../../../src/docker/snapshots/snapshot.js';
 import { InvalidArgumentError } from '../../../src/errors.js';
-import { docker } from '../../helpers/docker.js';
+import { docker, imageExists } from '../../helpers/docker.js';
 import { BASE_IMAGE } from '../../../src/docker/images.js';
-
-async function imageExists(id: string): Promise<boolean> {
-  return docker
-    .getImage(id)
-    .inspect()
-    .then(
-      () => true,
-      (error: { statusCode?: number }) => {
-        if (error.statusCode === 404) return false;
-        throw error;
-      },
-    );
-}
 
 describe('fork({ count: 2 })', () => {
   let parent: DockerRunner;

@@ -9,23 +9,10 @@ import { DockerRunner } from '../../../src/docker/docker-runner.js';
 import { listSnapshots, removeSnapshot } from '../../../src/docker/snapshots/list-snapshots.js';
 import type { Snapshot } from '../../../src/docker/snapshots/snapshot.js';
 import { InvalidArgumentError, SandboxBusyError, SnapshotFailedError, SnapshotNotFoundError } from '../../../src/errors.js';
-import { docker } from '../../helpers/docker.js';
+import { docker, imageExists } from '../../helpers/docker.js';
 
 /** This file's own label, so that listing finds only its snapshots. */
 const RUN = { 'snapshot-test': randomUUID() };
-
-async function imageExists(id: string): Promise<boolean> {
-  return docker
-    .getImage(id)
-    .inspect()
-    .then(
-      () => true,
-      (error: { statusCode?: number }) => {
-        if (error.statusCode === 404) return false;
-        throw error;
-      },
-    );
-}
 
 describe('snapshot of a default (read-only root, unprivileged) sandbox', () => {
   let parent: DockerRunner;
