@@ -9,6 +9,7 @@ import { dockerError, statusOf } from '../docker-client.js';
 import { LABEL_EXPIRES_AT, LABEL_MANAGED, LABEL_OPTIONS, LABEL_OWNER } from '../labels.js';
 import { currentOwner, isProcessAlive, parseOwner } from '../owner.js';
 import { hostname } from 'node:os';
+import { v4 as uuidv4 } from 'uuid';
 import { readLease, removeLease, writeLease, type Lease } from './lease.js';
 
 /** A sandbox this process now holds (its lease says so), with the lease it had before. */
@@ -47,8 +48,8 @@ export async function claimSandbox(docker: Dockerode, id: string): Promise<Claim
     throw new SandboxNotFoundError(id, 'ended', why);
   }
   if (expiresAt !== undefined && Date.now() >= expiresAt) throw new SandboxNotFoundError(id, 'ended', 'it reached its lifetime (lifetimeMs)');
-  // The deciding step: of two processes connecting at once, one gets its own hold back, the other the first's.
-  const hold: Lease = { containerId: info.Id, state: 'held', owner: currentOwner(), since: Date.now() };
+  // The deciding step: of two claims at once (two processes, or two connects in one), one gets its own hold back, the other the first's.
+  const hold: Lease = { containerId: info.Id, state: 'held', owner: currentOwner(), since: Date.now(), claim: uuidv4() };
   if (!(await writeLease(docker, hold))) throw new SandboxHeldError(info.Id, (await readLease(docker, info.Id))?.owner);
   await removeLease(docker, info.Id, lease.state);
   let options: Record<string, unknown> = {};

@@ -36,6 +36,8 @@ export interface Lease {
   owner?: string;
   /** When the lease was written (ms since the epoch): for `detached`, when it was detached. */
   since: number;
+  /** With `held`: unique to one claim, so two claims by one process (same owner, same millisecond) differ. */
+  claim?: string;
   /** With `detached`: when the sandbox ends itself if nobody connects (ms since the epoch); undefined for never. */
   expiresAt?: number;
   /** What the next session must know of the shell (see Session.handOver()). */
