@@ -59,14 +59,17 @@ export function sessionPrelude(readyId: string): string {
  * take, which keeps internal line numbers out of bash's messages (`bash: foo: command not found`,
  * as an interactive shell says). The inner one-pass loop is what `break` and the interrupt trap
  * leave; a second `{ __ds_fin top; }` reports a command whose `break` left the outer loop too.
+ * Commands' stdin is /dev/null once for the whole loop, not redirected (saved, restored: 14
+ * syscalls, each a costly trap under gVisor) per command; a command that changed its fd 0 (`exec
+ * <file`) finds it put back before the next one.
  */
 const LOOP = [
   'while \\__ds_recv; do for __ds_l in 1; do',
   '[[ -z ${__ds_cwd+x} ]] || \\__ds_cd || break;',
   'builtin export __ds_t=$__ds_tg;',
-  'if [[ -z ${__ds_sf+x} ]]; then builtin eval "$__ds_pre$__ds_c$__ds_post" </dev/null;',
+  'if [[ -z ${__ds_sf+x} ]]; then [[ /proc/self/fd/0 -ef /dev/null ]] || builtin exec </dev/null; builtin eval "$__ds_pre$__ds_c$__ds_post";',
   'else builtin eval "$__ds_pre$__ds_c$__ds_post" < <(builtin printf -- "$__ds_sf"); fi;',
-  'done; __ds_q=$?; [[ -z $__ds_id ]] || { \\__ds_fin; [[ -z $__ds_clr ]] || builtin trap - $__ds_clr; } >&$__ds_z 2>&$__ds_z; done;',
+  'done; __ds_q=$?; [[ -z $__ds_id ]] || { \\__ds_fin; [[ -z $__ds_clr ]] || builtin trap - $__ds_clr; } >&$__ds_z 2>&$__ds_z; done </dev/null;',
   '__ds_q=$?; { \\__ds_fin top; } >/dev/null 2>&1',
 ].join(' ');
 

@@ -29,7 +29,12 @@ __ds_setup() {
   builtin readonly -f __ds_setup __ds_recv __ds_enter __ds_done __ds_fin __ds_stash __ds_cd __ds_env_set __ds_env_back \
     __ds_onexit __ds_restart __ds_state __ds_ready __ds_oom __ds_setret __ds_expire exit trap
   builtin readonly __ds_i __ds_o __ds_e __ds_z
-  __ds_fo=("$__ds_o" "$__ds_z")
+  # Where the group after a command sends its stdout (see __ds_post), by __ds_w: 0, untraced:
+  # nowhere new (`1>&1` costs no syscall; __ds_done writes the sentinel through the private copy
+  # only if fd 1 is no longer the session's stdout); 1, traced (set -x): the session's stdout; 2,
+  # a DEBUG trap set or being cleared: nowhere. __ds_xm tells x in $- apart inside an expansion.
+  __ds_fo=(1 "$__ds_o" "$__ds_z")
+  builtin declare -gA __ds_xm; __ds_xm[_]=0 __ds_xm[_x]=1
   # Like an interactive shell: aliases expand, and a failed `exec` does not end the shell.
   [[ -n ${__ds_bo1+x} ]] || builtin shopt -s expand_aliases
   builtin shopt -s execfail
@@ -72,7 +77,7 @@ __ds_pre='\__ds_enter && { '
 # starts with a function definition so that a command of comments only still makes a group. A
 # function cannot remove a DEBUG or ERR trap (bash puts back on return what it found on entry):
 # __ds_done names them in __ds_clr, and they are removed here, at the top level.
-__ds_post=$'\n\n{ __ds_nop() { :; }; \\__ds_done post; [[ -z $__ds_clr ]] || builtin trap - $__ds_clr; } >&${__ds_fo[__ds_s=$?, ${__ds_tdbg+1}${__ds_tclr:+1}0 > 0]} 2>&$__ds_z\n}'
+__ds_post=$'\n\n{ __ds_nop() { :; }; \\__ds_done post; [[ -z $__ds_clr ]] || builtin trap - $__ds_clr; } >&${__ds_fo[__ds_s=$?, __ds_w=(${__ds_tdbg+1}${__ds_tclr:+1}0 > 0) ? 2 : ${__ds_xm[_${-//[!x]/}]}]} 2>&$__ds_z\n}'
 
 __ds_enter() {
   # set -v: the command as it was read (the unit being run was parsed before this).
@@ -135,9 +140,10 @@ __ds_done() {
       builtin enable echo printf read eval set trap shopt cd unset export declare local return exec
       builtin echo "exit task $__ds_id" >&$__ds_e
     fi
-    # stdout is the session's own here unless a DEBUG trap was set (see __ds_post), or on the
-    # loop's fallback (fin): then through the private copy.
-    if [[ ${1-} == post && -z ${__ds_tdbg+x}$__ds_clr ]]; then
+    # stdout is the session's own here unless a DEBUG trap was set (see __ds_post), or an
+    # untraced command left fd 1 elsewhere (`exec >file`), or on the loop's fallback (fin): then
+    # through the private copy. A redirection costs 9 syscalls, the check 2 (each a trap in gVisor).
+    if [[ ${1-} == post && -z ${__ds_tdbg+x}$__ds_clr ]] && { ((__ds_w)) || [[ /proc/self/fd/1 -ef /proc/self/fd/$__ds_o ]]; }; then
       builtin echo "exit task $__ds_id $__ds_s${__ds_top:+ top}"
     else
       builtin echo "exit task $__ds_id $__ds_s${__ds_top:+ top}" >&$__ds_o
@@ -368,4 +374,4 @@ __ds_oom() {
   builtin return $s
 }
 
-__ds_fl= __ds_s=0 __ds_id= __ds_top= __ds_in= __ds_h= __ds_ex= __ds_clr= __ds_tclr= __ds_al= __ds_hold= __ds_held= __ds_to=
+__ds_fl= __ds_s=0 __ds_w=0 __ds_id= __ds_top= __ds_in= __ds_h= __ds_ex= __ds_clr= __ds_tclr= __ds_al= __ds_hold= __ds_held= __ds_to=
