@@ -12,7 +12,11 @@
  *    the current frame (the command loop) or the one before it (an `eval` line per command), so
  *    the two differ only in what bash runs per command (bench/lib/frame-driver.ts).
  *
- * Paths 1, 3, 4 and 5 are measured interleaved (one round trip of each per round).
+ * 6. under gVisor (runtime 'runsc', when the engine has it; else the bench says so and skips
+ *    these rows): a bare attached bash, and DockerRunner's `run()` of `true`, of a 150-byte
+ *    command and of a 2 KB one (a heredoc to `:`, no fork: the frame's cost, not gVisor's fork).
+ *
+ * Paths 1, 3, 4, 5 and 6 are measured interleaved (one round trip of each per round).
  *
  * Usage: npm run bench   (BENCH_ITERATIONS, default 2000; BENCH_EXEC_ITERATIONS, default 200)
  * Prints a table and writes the figures to bench/results/round-trip.json.
@@ -40,6 +44,10 @@ const EXEC_WARMUP = 20;
 const BARE_COMMAND = 'true; echo M\n';
 const BARE_MARKER = 'M\n';
 const BENCH_LABEL = 'dev.docker-shell.bench';
+const GVISOR_RUNTIME = 'runsc';
+/** A 150-byte command and a 2 KB one, builtins only, so that they time the frame rather than a fork. */
+const COMMAND_150 = `: '${'x'.repeat(146)}'`;
+const COMMAND_2K = `: <<'EOF'\n${`${'y'.repeat(99)}\n`.repeat(20)}EOF`;
 
 const execFileAsync = promisify(execFile);
 
@@ -138,7 +146,11 @@ function expectSuccess(result: CommandResult): void {
 async function benchPaths(docker: Dockerode, config: Config, signal: AbortSignal): Promise<PathResult[]> {
   // Constructed outside `try` so that `stop()` also removes a container whose start was interrupted.
   const runner = new DockerRunner({ docker });
+  const gvisor = await hasRuntime(docker, GVISOR_RUNTIME);
+  if (!gvisor) process.stderr.write(`the engine has no runtime '${GVISOR_RUNTIME}': the gVisor rows are skipped\n`);
+  const gRunner = gvisor ? new DockerRunner({ docker, runtime: GVISOR_RUNTIME }) : undefined;
   const [bare, current, previous] = await Promise.all([0, 1, 2].map(() => docker.createContainer(bareSpec())));
+  const gBare = gvisor ? await docker.createContainer(bareSpec(GVISOR_RUNTIME)) : undefined;
   const sockets: Duplex[] = [];
   let local: Awaited<ReturnType<typeof startLocalSession>> | undefined;
   /** Attaches to a created container, starts it, and hands the connection to `use`. */
@@ -156,6 +168,16 @@ async function benchPaths(docker: Dockerode, config: Config, signal: AbortSignal
     sockets[0]?.write('\n');
     const currentFrame = await await attached(current as Dockerode.Container, (socket) => frameRoundTrip(socket, CURRENT_FRAMING));
     const previousFrame = await await attached(previous as Dockerode.Container, (socket) => frameRoundTrip(socket, PREVIOUS_FRAMING));
+    const gPaths: Record<string, RoundTrip> = {};
+    if (gRunner && gBare) {
+      await gRunner.start();
+      const gBareTrip = await attached(gBare, bareRoundTrip);
+      sockets[sockets.length - 1]?.write('\n');
+      gPaths['runsc: bare attached bash'] = gBareTrip;
+      gPaths['runsc: DockerRunner true'] = async () => expectSuccess(await gRunner.run('true'));
+      gPaths['runsc: DockerRunner 150 B'] = async () => expectSuccess(await gRunner.run(COMMAND_150));
+      gPaths['runsc: DockerRunner 2 KB'] = async () => expectSuccess(await gRunner.run(COMMAND_2K));
+    }
     local = await startLocalSession();
     const session = local.session;
     const fast = await measureInterleaved(
@@ -165,6 +187,7 @@ async function benchPaths(docker: Dockerode, config: Config, signal: AbortSignal
         'local bash session': async () => expectSuccess(await session.run('true')),
         'frame alone: current (bare attach)': currentFrame,
         'frame alone: previous (bare attach)': previousFrame,
+        ...gPaths,
       },
       FAST_WARMUP,
       config.iterations,
@@ -177,8 +200,9 @@ async function benchPaths(docker: Dockerode, config: Config, signal: AbortSignal
   } finally {
     await local?.close();
     for (const socket of sockets) socket.destroy();
-    await Promise.all([bare, current, previous].map((container) => container?.remove({ force: true, v: true })));
+    await Promise.all([bare, current, previous, gBare].map((container) => container?.remove({ force: true, v: true })));
     await runner.stop();
+    await gRunner?.stop();
   }
 }
 
@@ -198,8 +222,13 @@ function apiExecRoundTrip(container: Dockerode.Container): RoundTrip {
 }
 
 /** The runner's own container spec, so the floor is measured in the same container configuration. */
-function bareSpec(): Dockerode.ContainerCreateOptions {
-  return containerSpec({ image: BASE_IMAGE, sandbox: resolveSandbox({}), labels: { [BENCH_LABEL]: 'round-trip' } });
+function bareSpec(runtime?: string): Dockerode.ContainerCreateOptions {
+  return containerSpec({ image: BASE_IMAGE, sandbox: resolveSandbox(runtime ? { runtime } : {}), labels: { [BENCH_LABEL]: 'round-trip' } });
+}
+
+async function hasRuntime(docker: Dockerode, runtime: string): Promise<boolean> {
+  const info = (await docker.info()) as { Runtimes?: Record<string, unknown> };
+  return Object.hasOwn(info.Runtimes ?? {}, runtime);
 }
 
 /** One round trip writes the command and resolves when the marker line comes back on stdout. */
@@ -294,7 +323,18 @@ async function main(): Promise<void> {
     console.log(`frame alone, current / previous = ${frameCurrentOverPrevious.toFixed(2)} (aim <= 1.10)`);
     console.log(`docker exec median / DockerRunner median = ${execOverRunner.toFixed(1)} (target >= 100)`);
     console.log(`dockerode exec API median / DockerRunner median = ${apiOverRunner.toFixed(1)}`);
-    await writeResults(docker, config, results, { runnerOverBare, execOverRunner, apiOverRunner, frameCurrentOverPrevious });
+    const checks: Record<string, number> = { runnerOverBare, execOverRunner, apiOverRunner, frameCurrentOverPrevious };
+    if (results.some((r) => r.path === 'runsc: DockerRunner true')) {
+      const trueMs = medianOf(results, 'runsc: DockerRunner true');
+      checks.runscTrueOverBare = trueMs / medianOf(results, 'runsc: bare attached bash');
+      checks.runsc150OverTrue = medianOf(results, 'runsc: DockerRunner 150 B') / trueMs;
+      checks.runsc2kOverTrue = medianOf(results, 'runsc: DockerRunner 2 KB') / trueMs;
+      console.log(`runsc: DockerRunner true / runsc bare attached bash = ${checks.runscTrueOverBare.toFixed(2)} (aim <= 2)`);
+      console.log(`runsc: 150 B command / true = ${checks.runsc150OverTrue.toFixed(2)}; 2 KB command / true = ${checks.runsc2kOverTrue.toFixed(2)} (aim <= 3)`);
+    } else {
+      console.log(`runsc rows skipped: the engine has no runtime '${GVISOR_RUNTIME}'`);
+    }
+    await writeResults(docker, config, results, checks);
   } finally {
     interrupt.dispose();
   }
