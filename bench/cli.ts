@@ -57,7 +57,7 @@ const paths: Path[] = [
   ...(WITH_NPX ? [{ name: 'npx docker-shell run -- true', command: 'npx', args: ['--no', 'docker-shell', 'run', '--', 'true'], cwd: project }] : []),
   { name: 'node dist/cli/main.js --version', command: process.execPath, args: [MAIN, '--version'] },
   { name: 'node -e 0', command: process.execPath, args: ['-e', '0'] },
-  { name: "node -e \"await import('docker-shell')\"", command: process.execPath, args: ['--input-type=module', '-e', imports], cwd: ROOT },
+  { name: 'node -e "await import(\'docker-shell\')"', command: process.execPath, args: ['--input-type=module', '-e', imports], cwd: ROOT },
 ];
 
 /** Runs one path to its exit (its output discarded) and returns how long that took, ms. */
