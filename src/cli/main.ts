@@ -10,6 +10,7 @@ import { UsageError, log, reportFailure } from './failure.js';
 import { imageCommand } from './image-command.js';
 import { lsCommand } from './ls-command.js';
 import { pruneCommand } from './prune-command.js';
+import { exitIfHandedOver } from './reaper-handover.js';
 import { runCommand } from './run-command.js';
 import { shellCommand } from './shell-command.js';
 import { stopCommand } from './stop-command.js';
@@ -65,3 +66,4 @@ try {
     process.exitCode = reportFailure(error, error instanceof UsageError ? error.verb : verb);
   }
 }
+await exitIfHandedOver();
