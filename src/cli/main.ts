@@ -7,29 +7,32 @@
 import { chalkStderr } from 'chalk';
 import { Command, CommanderError } from 'commander';
 import { UsageError, log, reportFailure } from './failure.js';
-import { imageCommand } from './image-command.js';
-import { lsCommand } from './ls-command.js';
-import { pruneCommand } from './prune-command.js';
-import { runCommand } from './run-command.js';
-import { shellCommand } from './shell-command.js';
-import { stopCommand } from './stop-command.js';
-import { snapshotCommand } from './snapshot-command.js';
+import { exitIfHandedOver } from './reaper-handover.js';
 import { packageVersion } from './version.js';
 
 // https://no-color.org: chalk itself only knows FORCE_COLOR.
 if (process.env.NO_COLOR) chalkStderr.level = 0;
 
+/** The verbs, in the order help lists them, each loaded on demand: a verb's modules cost start-up time. */
+const VERBS = new Map<string, () => Promise<Command>>([
+  ['run', async () => (await import('./run-command.js')).runCommand()],
+  ['shell', async () => (await import('./shell-command.js')).shellCommand()],
+  ['ls', async () => (await import('./ls-command.js')).lsCommand()],
+  ['stop', async () => (await import('./stop-command.js')).stopCommand()],
+  ['snapshot', async () => (await import('./snapshot-command.js')).snapshotCommand()],
+  ['image', async () => (await import('./image-command.js')).imageCommand()],
+  ['prune', async () => (await import('./prune-command.js')).pruneCommand()],
+]);
+
+// `docker-shell run ...` needs only `run`; anything else (help, a typo to suggest a verb for) all of them.
+const named = VERBS.get(process.argv[2] ?? '');
+const verbs = await Promise.all(named ? [named()] : [...VERBS.values()].map((load) => load()));
+
 const program = new Command('docker-shell')
   .description('A long-lived bash session in a hardened, throw-away Docker container.')
   .version(packageVersion(), '-V, --version', 'print the version')
-  .addCommand(runCommand())
-  .addCommand(shellCommand())
-  .addCommand(lsCommand())
-  .addCommand(stopCommand())
-  .addCommand(snapshotCommand())
-  .addCommand(imageCommand())
-  .addCommand(pruneCommand())
   .showSuggestionAfterError(true);
+for (const verb of verbs) program.addCommand(verb);
 
 /** The verb whose action is running, for the exit code of its failures. */
 let verb: string | undefined;
@@ -65,3 +68,4 @@ try {
     process.exitCode = reportFailure(error, error instanceof UsageError ? error.verb : verb);
   }
 }
+await exitIfHandedOver();

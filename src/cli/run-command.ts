@@ -9,6 +9,7 @@ import { Command } from 'commander';
 import { DockerRunner } from '../docker/docker-runner.js';
 import { log, reportFailure } from './failure.js';
 import { LiveOutput, writeTo } from './live-output.js';
+import { leaveToReaper } from './reaper-handover.js';
 import { collect, parseTransfer, type TransferSpec } from './parse.js';
 import { Progress } from './progress.js';
 import { addSandboxFlags, runnerOptions, type SandboxFlags } from './sandbox-flags.js';
@@ -133,7 +134,9 @@ async function runSteps(commands: readonly string[], flags: RunFlags, ending: En
     phase = 'teardown';
     // A fresh sandbox is detached only once it is set up, and not when interrupted: nobody got its id.
     const keep = flags.attach !== undefined || (setUp && interruptedCode() === undefined);
-    if (runner) await finish(runner, keep ? ending : { kind: 'stop' }, previousIdleTimeoutMs, flags, progress);
+    // The ordinary end of a fresh sandbox: removed by the reaper once this process exits, not waited for.
+    const ordinary = flags.attach === undefined && ending.kind === 'stop' && setUp && interruptedCode() === undefined && flags.snapshot === undefined;
+    if (runner && !(ordinary && leaveToReaper(runner))) await finish(runner, keep ? ending : { kind: 'stop' }, previousIdleTimeoutMs, flags, progress);
     trap.dispose();
     // The error listeners stay: a write that is still under way may fail after this.
   }

@@ -5,8 +5,9 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import Dockerode from 'dockerode';
+import type Dockerode from 'dockerode';
 import { DockerApiError, DockerUnavailableError, InvalidArgumentError } from '../errors.js';
+import { loadDockerode } from './dockerode-loader.js';
 
 /** A dockerode instance, or the options to make one (socketPath, host/port, protocol, TLS files...). */
 export type DockerConnection = Dockerode | Dockerode.DockerOptions;
@@ -33,6 +34,7 @@ export function createDockerClient(connection?: DockerConnection): Dockerode {
 
 /** The dockerode instance for `connection`; `option` names it in the error when it is neither an instance nor options. */
 export function resolveDocker(connection: DockerConnection | undefined, option = 'docker'): Dockerode {
+  const Dockerode = loadDockerode();
   if (connection instanceof Dockerode) return connection;
   if (connection === undefined) return new Dockerode();
   if (typeof connection !== 'object' || connection === null || Array.isArray(connection)) {

@@ -25,8 +25,9 @@ import {
   type TransferResult,
 } from './files.js';
 import { GET_DIRECTORY_OPTION_NAMES, GET_FILE_OPTION_NAMES, PUT_OPTION_NAMES, checkTransferOptions, containerPath, hostPath } from './files/options.js';
-import { BASE_IMAGE, ensureImage, type PullPolicy } from './images.js';
+import { BASE_IMAGE, type PullPolicy } from './images.js';
 import { PULL_POLICIES } from './images/ensure-image.js';
+import { createFromImage } from './images/create-from-image.js';
 import { diskLimitDetail, watchLayer } from './disk/layer-watchdog.js';
 import { createWithQuota } from './disk/storage-quota.js';
 import { runnerLabels } from './labels.js';
@@ -920,14 +921,15 @@ export class DockerRunner implements AsyncDisposable {
     ensureReaper(this.#docker);
     if (this.#options.snapshot !== undefined) await this.#fromSnapshot();
     const image = this.image;
-    await ensureImage(this.#docker, image, { pull: this.#options.pull });
     try {
       const lifetimeMs = this.#options.lifetimeMs;
       this.#expiresAt = lifetimeMs === undefined || lifetimeMs === Infinity ? undefined : Date.now() + lifetimeMs;
       const labels = runnerLabels(this.#runnerId, this.#options.labels, { options: this.#madeWith(), expiresAt: this.#expiresAt });
       const spec = containerSpec({ image, sandbox: this.#sandbox, labels });
-      const { container, hasQuota } = await createWithQuota(this.#docker, spec, this.#sandbox.diskBytes).catch((error: unknown) => {
-        throw dockerError(this.#docker, `create a container from ${image}`, error);
+      // No image inspect first: the create says when the image is missing (then it is pulled, by `pull`).
+      const create = () => createWithQuota(this.#docker, spec, this.#sandbox.diskBytes);
+      const { container, hasQuota } = await createFromImage(this.#docker, image, this.#options.pull, create).catch((error: unknown) => {
+        throw error instanceof DockerShellError ? error : dockerError(this.#docker, `create a container from ${image}`, error);
       });
       this.#container = container;
       log('created container %s from %s', this.#container.id, image);
