@@ -14,6 +14,7 @@
  *    root, a change to the image that was not there at the start.
  */
 import type Dockerode from 'dockerode';
+import { RecycleBaselineError } from '../../errors.js';
 import type { Session } from '../../session/session.js';
 import { ansiCQuote } from '../../protocol/bash-quote.js';
 import { freshShellCommand } from './fresh-shell.js';
@@ -58,8 +59,11 @@ export class Recycler {
 
   /** Records the baseline; call it once, right after the start, before any job. */
   async takeBaseline(context: RecycleContext): Promise<void> {
-    const scan = parseScan(await runScan(context.session, undefined, ['baseline', String(context.session.shellPid)]));
-    if (!scan) throw new Error('the baseline scan of the sandbox did not finish (does the image have bash and GNU find?)');
+    const output = await runScan(context.session, undefined, ['baseline', String(context.session.shellPid)]).catch((error: unknown) => {
+      throw new RecycleBaselineError(error instanceof Error ? error.message : String(error), error);
+    });
+    const scan = parseScan(output);
+    if (!scan) throw new RecycleBaselineError('the scan did not finish');
     this.#baseline = scan;
     if (!context.readOnly) this.#changes = new Set(await layerChanges(context.container));
   }
