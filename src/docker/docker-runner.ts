@@ -794,6 +794,7 @@ export class DockerRunner implements AsyncDisposable {
     return {
       container: this.#container as Dockerode.Container,
       user: this.#sandbox.user,
+      workdir: this.#sandbox.workdir,
       readOnly: this.#sandbox.readOnly,
       session,
       endHandles: async () => {

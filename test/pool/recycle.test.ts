@@ -185,6 +185,27 @@ describe("RunnerPool policy 'recycle': what cannot be cleaned is destroyed", () 
   });
 });
 
+describe("RunnerPool policy 'recycle' under gVisor (runtime: 'runsc')", () => {
+  it('recycles the same container: processes, files and SysV IPC of the job are gone', async () => {
+    const { pool, events } = recyclingPool({ runner: { runtime: 'runsc' } });
+    try {
+      const planted = await pool.run(async (runner) => {
+        const before = (await runner.run(LOOK, { check: true })).stdout;
+        await runner.run('sleep 1000 & (setsid sleep 1000 &); echo x > ~/f; echo y > /dev/shm/s; ipcmk -M 4096 >/dev/null; export LEAK=1; cd /tmp', {
+          check: true,
+        });
+        return { id: runner.id, before, during: (await runner.run(LOOK)).stdout };
+      });
+      expect(planted.during).not.toBe(planted.before);
+      const next = await pool.run(async (runner) => ({ id: runner.id, look: (await runner.run(LOOK, { check: true })).stdout }));
+      expect(events[0]?.reason).toBeUndefined();
+      expect(next).toEqual({ id: planted.id, look: planted.before });
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
 describe("RunnerPool policy 'recycle': options", () => {
   it('refuses a writable bind mount (cleaning it would delete the host files)', () => {
     expect(() => new RunnerPool({ policy: 'recycle', runner: { mounts: [{ source: '/tmp', target: '/data', readOnly: false }] } })).toThrow(

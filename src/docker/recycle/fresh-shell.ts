@@ -49,9 +49,11 @@ function single(scan: SandboxScan, kind: string, fallback: string): string {
  * turns off first what a job may have left on in that shell (tracing, `set -e`, DEBUG / ERR / RETURN
  * traps), and calls only builtins, past any alias or function of the job's.
  */
-export function freshShellCommand(baseline: SandboxScan, sessionId = '$__ds_id'): string {
-  const program = single(baseline, 'exe', 'exe /bin/bash').replace(/^exe /, '');
-  const cwd = single(baseline, 'cwd', 'cwd /').replace(/^cwd /, '');
+export function freshShellCommand(baseline: SandboxScan, workdir: string, sessionId = '$__ds_id'): string {
+  // gVisor's /proc does not say: the baseline PATH's bash then.
+  const program = single(baseline, 'exe', '') || 'bash';
+  // gVisor's /proc does not say where the shell was: where it starts, then.
+  const cwd = single(baseline, 'cwd', '') || workdir;
   const umask = (baseline.records.get('status') ?? []).find((line) => line.startsWith('Umask:'))?.split(' ')[1] ?? '0022';
   // bash sets PWD and SHLVL itself, and the session's start BASH_ENV (see the runtime's __ds_restart).
   const env = (baseline.records.get('env') ?? []).filter((entry) => !/^(BASH_ENV|PWD|SHLVL|OLDPWD|_)=/.test(entry)).map((entry) => ansiCQuote(entry));

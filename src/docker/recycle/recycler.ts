@@ -27,6 +27,8 @@ export type RecycleOutcome = { clean: true } | { clean: false; reason: string };
 export interface RecycleContext {
   container: Dockerode.Container;
   user: string;
+  /** The sandbox's working directory, where its shell starts. */
+  workdir: string;
   readOnly: boolean;
   /** The runner's session, at rest between jobs. */
   session: Session;
@@ -85,7 +87,7 @@ export class Recycler {
     const t0 = performance.now();
     await context.endHandles();
     const t1 = performance.now();
-    await context.session.run(freshShellCommand(baseline), { timeoutMs: SCAN_TIMEOUT_MS }).catch(() => {});
+    await context.session.run(freshShellCommand(baseline, context.workdir), { timeoutMs: SCAN_TIMEOUT_MS }).catch(() => {});
     if (!context.session.isRestartable) return { clean: false, reason: 'the shell could not be replaced by a fresh one' };
     const session = await context.reopen();
     const t2 = performance.now();
@@ -113,7 +115,7 @@ export class Recycler {
  * whole new container: the recycle would gain nothing.
  */
 async function runScan(session: Session, baseline: SandboxScan | undefined, args: string[]): Promise<string> {
-  const program = baseline?.records.get('exe')?.[0]?.replace(/^exe /, '') ?? 'bash';
+  const program = baseline?.records.get('exe')?.[0] || 'bash';
   const command = [program, '--noprofile', '--norc', '-c', SCAN_SCRIPT, 'sandbox-scan', ...args].map((word) => ansiCQuote(word)).join(' ');
   const result = await session.run(command, { timeoutMs: SCAN_TIMEOUT_MS, maxOutputBytes: SCAN_OUTPUT_BYTES });
   return result.stdout;

@@ -19,8 +19,6 @@ if [[ $mode == recycle ]]; then
   count=$1
   shift
   for ((i = 0; i < count; i++)); do modes+=("$1") places+=("$2"); shift 2; done
-  expected=("$1" "$2")
-  shift 2
   declare -A kept=()
   for path in "$@"; do kept[$path]=1; done
   for ((round = 0; round < 1000; round++)); do
@@ -57,9 +55,14 @@ if [[ $mode == recycle ]]; then
   for ((i = 0; i < ${#places[@]}; i++)); do
     [[ ${modes[i]} == keep ]] || chmod "${modes[i]}" -- "${places[i]}" 2>/dev/null
   done
-  for kind in shm msg sem; do
-    { read -r _ && read -r _ && ipcrm -a 2>/dev/null; } <"/proc/sysvipc/$kind" 2>/dev/null && break
-  done
+  if [[ -e /proc/sysvipc/shm ]]; then
+    for kind in shm msg sem; do
+      { read -r _ && read -r _ && ipcrm -a 2>/dev/null; } <"/proc/sysvipc/$kind" 2>/dev/null && break
+    done
+  else
+    # gVisor has no /proc/sysvipc: ipcrm and ipcs ask the kernel.
+    ipcrm -a 2>/dev/null
+  fi
 else
   # Every directory the user can write to, on every mount it could write to.
   points=()
@@ -89,13 +92,10 @@ done
 
 # The session's shell: what it runs, with what environment, where, how.
 proc=/proc/$shell
-if [[ $mode == baseline ]]; then
-  find "$proc/exe" "$proc/cwd" -maxdepth 0 -printf '%f %l\0' 2>/dev/null
-else
-  # The same as at the baseline, or not: the baseline's paths come after the places.
-  [[ $proc/exe -ef ${expected[0]} ]] && rec "exe ${expected[0]}" || rec "exe (another program)"
-  [[ $proc/cwd -ef ${expected[1]} ]] && rec "cwd ${expected[1]}" || rec "cwd (another directory)"
-fi
+# (readlink: gVisor's /proc links are no symlinks to `find -printf %l`, nor the same file to `-ef`.)
+links=$(readlink "$proc/exe" "$proc/cwd" 2>/dev/null)
+rec "exe ${links%%$'\n'*}"
+rec "cwd ${links#*$'\n'}"
 # Each descriptor by its type, and the first lower one open on the same thing.
 byNumber=()
 for fd in "$proc"/fd/*; do byNumber[${fd##*/}]=${fd##*/}; done
@@ -118,9 +118,13 @@ done <"$proc/status"
 while IFS= read -r line; do [[ $line == Limit* ]] || rec "limit $line"; done <"$proc/limits"
 
 # Kernel objects outside the file system.
-for kind in shm msg sem; do
-  { read -r _ && while read -r line; do rec "ipc $kind $line"; done; } <"/proc/sysvipc/$kind" 2>/dev/null
-done
+if [[ -e /proc/sysvipc/shm ]]; then
+  for kind in shm msg sem; do
+    { read -r _ && while read -r line; do rec "ipc $kind $line"; done; } <"/proc/sysvipc/$kind" 2>/dev/null
+  done
+else
+  while read -r key rest; do [[ $key == 0x* ]] && rec "ipc $key $rest"; done < <(ipcs -m -q -s 2>&1 || echo "0x (ipcs failed)")
+fi
 for kind in tcp tcp6 udp udp6; do
   { read -r _ && while read -r _ address _ state _; do
     [[ $kind == udp* || $state == 0A ]] && rec "listen $kind $address"

@@ -55,6 +55,10 @@ export function parseScan(output: string): SandboxScan | undefined {
       if (places.includes(name) && uid === user) ownPlaces.add(name);
       // A directory's size and change time follow its entries, which are compared one by one.
       rest = type === 'd' ? `${type} ${mode} ${uid} ${gid} ${name}` : `${type} ${mode} ${uid} ${gid} ${size} ${ctime} ${name}`;
+    } else if (kind === 'env' && rest.startsWith('PWD=')) {
+      // Where bash was when it started, under gVisor even after a `cd` before the exec; the
+      // directory itself is the `cwd` record.
+      continue;
     } else if (kind === 'limit') {
       rest = rest.replace(/\s{2,}/g, ' | ').trim();
     }
@@ -110,6 +114,5 @@ export function recycleArguments(baseline: SandboxScan): string[] {
   }
   // Only a place of the user's own can have had its mode changed (a chmod costs a program start).
   const places = baseline.places.flatMap((place) => [(baseline.ownPlaces.has(place) && baseline.placeModes.get(place)) || 'keep', place]);
-  const expected = ['exe', 'cwd'].map((kind) => baseline.records.get(kind)?.[0] ?? '/');
-  return [String(baseline.places.length), ...places, ...expected, ...kept];
+  return [String(baseline.places.length), ...places, ...kept];
 }
