@@ -369,8 +369,11 @@ export class RunnerPool implements AsyncDisposable {
     void runner.recycle().then((outcome) => {
       this.#recycling.delete(runner);
       const clean = outcome.clean && !this.#closing && runner.isRunning;
-      const reason = outcome.clean ? (clean ? undefined : 'the pool is closing, or the runner ended') : outcome.reason;
-      this.#listeners.emit('recycle', { containerId: runner.id ?? '', clean, reason, durationMs: performance.now() - startedAt });
+      // A clean sandbox the pool no longer wants (closing) is no recycle failure: no event for it.
+      if (clean || !outcome.clean) {
+        const reason = outcome.clean ? undefined : outcome.reason;
+        this.#listeners.emit('recycle', { containerId: runner.id ?? '', clean, reason, durationMs: performance.now() - startedAt });
+      }
       if (clean) {
         this.#recycled++;
         // Its `closed` was settled by the shell's replacement: watch the new one.
@@ -379,7 +382,7 @@ export class RunnerPool implements AsyncDisposable {
       } else {
         if (!outcome.clean) {
           this.#recycleFailed++;
-          log('recycle of %s failed: %s', runner.id, reason);
+          log('recycle of %s failed: %s', runner.id, outcome.reason);
         }
         this.#destroy(runner);
       }
