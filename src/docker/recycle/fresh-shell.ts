@@ -67,7 +67,8 @@ export function freshShellCommand(baseline: SandboxScan, workdir: string, sessio
     `\\builtin umask ${umask}`,
     ...softLimits(baseline),
     `\\builtin trap - ${signals.join(' ')} 2>/dev/null`,
-    'for __ds_k in $(\\builtin compgen -e); do \\builtin unset -v "$__ds_k"; done 2>/dev/null',
+    // Every exported variable goes (names by prefix: builtins only, no subshell to fork).
+    'for __ds_k in ${!A@} ${!B@} ${!C@} ${!D@} ${!E@} ${!F@} ${!G@} ${!H@} ${!I@} ${!J@} ${!K@} ${!L@} ${!M@} ${!N@} ${!O@} ${!P@} ${!Q@} ${!R@} ${!S@} ${!T@} ${!U@} ${!V@} ${!W@} ${!X@} ${!Y@} ${!Z@} ${!a@} ${!b@} ${!c@} ${!d@} ${!e@} ${!f@} ${!g@} ${!h@} ${!i@} ${!j@} ${!k@} ${!l@} ${!m@} ${!n@} ${!o@} ${!p@} ${!q@} ${!r@} ${!s@} ${!t@} ${!u@} ${!v@} ${!w@} ${!x@} ${!y@} ${!z@} ${!_@}; do [[ ${!__ds_k@a} != *x* ]] || \\builtin unset -v "$__ds_k"; done 2>/dev/null',
     ...(env.length > 0 ? [`\\builtin export ${env.join(' ')} 2>/dev/null`] : []),
     `CDPATH= \\builtin cd -- ${ansiCQuote(cwd)}`,
     `\\builtin eval "\\\\builtin exec -a bash ${ansiCQuote(program).replace(/\$/g, '\\$')} --noprofile --norc <&$__ds_i >&$__ds_o 2>&$__ds_e $__ds_fds"`,

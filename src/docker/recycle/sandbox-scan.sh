@@ -1,7 +1,7 @@
 # docker-shell's recycle scan, run in the sandbox with a `docker exec` as its user (see recycler.ts):
 # a process the engine starts, from the image's own bash, so nothing a job left behind runs it.
 #   bash sandbox-scan.sh baseline SHELL_PID
-#   bash sandbox-scan.sh recycle SHELL_PID PLACE_COUNT (MODE PLACE)... KEPT_PATH...
+#   bash sandbox-scan.sh recycle SHELL_PID PLACE_COUNT (MODE PLACE)... EXE CWD KEPT_PATH...
 # Every program it starts costs a fork and an exec (10 to 60 ms each on a busy 2-core machine), so
 # it uses builtins wherever it can, and starts at most one `find` when there is nothing to clean.
 # `recycle` first cleans: it kills every process but init, the session's shell and itself (until a
@@ -19,6 +19,8 @@ if [[ $mode == recycle ]]; then
   count=$1
   shift
   for ((i = 0; i < count; i++)); do modes+=("$1") places+=("$2"); shift 2; done
+  expected=("$1" "$2")
+  shift 2
   declare -A kept=()
   for path in "$@"; do kept[$path]=1; done
   for ((round = 0; round < 1000; round++)); do
@@ -93,9 +95,17 @@ done
 # The session's shell: what it runs, with what environment, where, how.
 proc=/proc/$shell
 # (readlink: gVisor's /proc links are no symlinks to `find -printf %l`, nor the same file to `-ef`.)
-links=$(readlink "$proc/exe" "$proc/cwd" 2>/dev/null)
-rec "exe ${links%%$'\n'*}"
-rec "cwd ${links#*$'\n'}"
+if [[ $mode == baseline ]]; then
+  links=$(readlink "$proc/exe" "$proc/cwd" 2>/dev/null)
+  rec "exe ${links%%$'\n'*}"
+  rec "cwd ${links#*$'\n'}"
+else
+  # The baseline's, or not (no program to start): `-ef` compares the files themselves.
+  for ((i = 0; i < 2; i++)); do
+    kind=(exe cwd)
+    if [[ -z ${expected[i]} || $proc/${kind[i]} -ef ${expected[i]} ]]; then rec "${kind[i]} ${expected[i]}"; else rec "${kind[i]} (another)"; fi
+  done
+fi
 # Each descriptor by its type, and the first lower one open on the same thing.
 byNumber=()
 for fd in "$proc"/fd/*; do byNumber[${fd##*/}]=${fd##*/}; done

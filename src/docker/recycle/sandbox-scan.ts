@@ -114,5 +114,7 @@ export function recycleArguments(baseline: SandboxScan): string[] {
   }
   // Only a place of the user's own can have had its mode changed (a chmod costs a program start).
   const places = baseline.places.flatMap((place) => [(baseline.ownPlaces.has(place) && baseline.placeModes.get(place)) || 'keep', place]);
-  return [String(baseline.places.length), ...places, ...kept];
+  // The shell's program and directory at the start, which the scan compares with `-ef` (gVisor: empty).
+  const links = ['exe', 'cwd'].map((kind) => baseline.records.get(kind)?.[0] ?? '');
+  return [String(baseline.places.length), ...places, ...links, ...kept];
 }
