@@ -496,6 +496,8 @@ export class RunnerPool implements AsyncDisposable {
    */
   #watch(runner: DockerRunner): void {
     void runner.closed.then((info) => {
+      // A recycle replaced the shell (that session's end, not the runner's): it watches again after.
+      if (this.#recycling.has(runner)) return;
       const endpoint = this.#endpointOf.get(runner);
       if (info.reason !== 'stopped' && endpoint?.up && !this.#closing) this.#probe(endpoint);
       const index = this.#idle.indexOf(runner);
