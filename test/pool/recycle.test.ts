@@ -96,6 +96,21 @@ describe("RunnerPool policy 'recycle' (leak suite)", () => {
     expect(next.value).toBe(planted.value.before);
   });
 
+  it('the next job on the same container finds no trace of a fork bomb that filled the pids limit', async () => {
+    const count = 'n=0; for p in /proc/[0-9]*; do n=$((n + 1)); done; echo $n';
+    const planted = await job(async (runner) => {
+      const before = (await runner.run(count, { check: true })).stdout;
+      await runner.run('b() { b & b & }; b', { check: true });
+      // Counted by builtins: once the bomb fills the limit, a fork may fail.
+      await runner.run(`until [ "$(${count})" -gt 200 ]; do :; done`, { timeoutMs: 20_000 }).catch(() => {});
+      return { before, during: (await runner.run(count)).stdout };
+    });
+    expect(Number(planted.value.during)).toBeGreaterThan(200);
+    const next = await job(async (runner) => (await runner.run(count, { check: true })).stdout);
+    expect(next.id).toBe(planted.id);
+    expect(next.value).toBe(planted.value.before);
+  });
+
   it('ends what the runner held for the job: spawned processes and terminals', async () => {
     const planted = await job(async (runner) => {
       await runner.spawn('sleep 1000');

@@ -60,6 +60,9 @@ export function freshShellCommand(baseline: SandboxScan, workdir: string, sessio
   const signals = Array.from({ length: 31 }, (_, i) => i + 1).filter((signal) => signal !== 9 && signal !== 19);
   return [
     '\\builtin trap - DEBUG ERR RETURN 2>/dev/null; \\builtin set +euvxT +o pipefail 2>/dev/null',
+    // Every other process of the sandbox's user, at once (no program to start): a fork bomb that
+    // filled the pids limit would leave no process for the runtime's restart or the scan.
+    '\\builtin kill -9 -1 2>/dev/null',
     `\\builtin echo "${SENTINEL_PREFIX}${sessionId}" >&$__ds_e; \\builtin echo "${SENTINEL_PREFIX}${sessionId} 0 exit" >&$__ds_o`,
     // Redirections of the exec itself: the command runs inside a redirected eval, which would undo
     // those of an `exec` of its own. Every descriptor but the three standard ones is closed.
