@@ -43,7 +43,9 @@ export type ErrorCode =
   | 'ERR_CHECKPOINT_FAILED'
   | 'ERR_SANDBOX_BUSY'
   | 'ERR_SNAPSHOT_NOT_FOUND'
-  | 'ERR_SNAPSHOT_FAILED';
+  | 'ERR_SNAPSHOT_FAILED'
+  // RunnerPool policy 'recycle'
+  | 'ERR_RECYCLE_BASELINE';
 
 function isBranded(value: unknown, code: ErrorCode | undefined): boolean {
   if (typeof value !== 'object' || value === null) return false;
@@ -1327,6 +1329,35 @@ export class SnapshotFailedError extends DockerShellError {
     super(
       'ERR_SNAPSHOT_FAILED',
       `The snapshot failed: ${detail}. Nothing was kept. The sandbox user must be able to read every file of its writable places, and the image must have bash and GNU tar.`,
+      { cause },
+    );
+    this.detail = detail;
+  }
+}
+
+/**
+ * With `policy: 'recycle'`, a started sandbox could not be scanned for its baseline (the state each
+ * recycle must bring it back to), so the pool cannot recycle it: it was removed. The image needs
+ * bash and GNU find (the base image has both). The pool emits it as an `'error'`, and a caller
+ * waiting for that runner gets it as its rejection.
+ *
+ * @example
+ * ```ts
+ * pool.on('error', (error) => {
+ *   if (error instanceof RecycleBaselineError) console.error(error.detail);
+ * });
+ * ```
+ */
+export class RecycleBaselineError extends DockerShellError {
+  static override readonly code = 'ERR_RECYCLE_BASELINE' as const;
+  declare readonly code: 'ERR_RECYCLE_BASELINE';
+  /** What went wrong. */
+  readonly detail: string;
+
+  constructor(detail: string, cause?: unknown) {
+    super(
+      'ERR_RECYCLE_BASELINE',
+      `The sandbox could not be scanned for policy: 'recycle': ${detail}. It was removed. The image must have bash and GNU find; or use policy: 'destroy'.`,
       { cause },
     );
     this.detail = detail;

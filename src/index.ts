@@ -135,3 +135,6 @@ export type { SnapshotOptions } from './docker/snapshots/take-snapshot.js';
 export type { ForkOptions } from './docker/snapshots/fork.js';
 export { listSnapshots, removeSnapshot, type ListSnapshotsOptions } from './docker/snapshots/list-snapshots.js';
 export { SandboxBusyError, SnapshotFailedError, SnapshotNotFoundError } from './errors.js';
+// Recycled sandboxes (RunnerPool policy 'recycle', issue 14).
+export { RecycleBaselineError } from './errors.js';
+export type { RecycleEvent } from './pool/pool-stats.js';

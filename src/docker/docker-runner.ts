@@ -62,6 +62,7 @@ import { checkForkOptions, forkSandbox, releaseIfForkImage, type ForkOptions } f
 import { forkInPlace } from './snapshots/fork-in-place.js';
 import { carriedOptions, checkSnapshotOption, prepareSnapshotStart, restoreSession, type SnapshotStart } from './snapshots/restore.js';
 import type { Snapshot } from './snapshots/snapshot.js';
+import { Recycler, type RecycleContext, type RecycleOutcome } from './recycle/recycler.js';
 
 /**
  * Options of `new DockerRunner()`: the sandbox's confinement (hardened by default) and the runner's
@@ -255,6 +256,7 @@ export class DockerRunner implements AsyncDisposable {
   /** The clock of every timeout in this sandbox, and the freezer that stops it (pause/resume). */
   readonly #timers = new SuspendableTimers();
   readonly #freezer: SandboxFreezer;
+  readonly #recycler = new Recycler();
 
   /** @throws InvalidArgumentError for an unknown option or a value of the wrong type. */
   constructor(options: DockerRunnerOptions = {}) {
@@ -761,6 +763,52 @@ export class DockerRunner implements AsyncDisposable {
    */
   resume(): Promise<void> {
     return this.#freezer.resume(() => this.#fileContainer());
+  }
+
+  /**
+   * For RunnerPool's `policy: 'recycle'`: records the sandbox as it is now, right after the start
+   * and before any job, as the state each recycle must bring it back to (see recycle/recycler.ts).
+   * @internal
+   */
+  async recycleBaseline(): Promise<void> {
+    await this.#recycler.takeBaseline(await this.#recycleContext());
+  }
+
+  /**
+   * For RunnerPool's `policy: 'recycle'`: cleans the sandbox after a job and proves it as clean as
+   * at the baseline, or says why it is not (the pool then destroys it). Never throws.
+   * @internal
+   */
+  async recycle(): Promise<RecycleOutcome> {
+    const context = await this.#recycleContext().catch(() => undefined);
+    return context ? this.#recycler.recycle(context) : { clean: false, reason: 'the runner has ended' };
+  }
+
+  /** @internal The stage times of the last recycle, for the bench. */
+  get recycleTimings(): Recycler['lastTimings'] {
+    return this.#recycler.lastTimings;
+  }
+
+  async #recycleContext(): Promise<RecycleContext> {
+    const session = await this.#ready();
+    const info: SessionCloseInfo = { reason: 'stopped', detail: 'the sandbox was recycled for the next job' };
+    return {
+      container: this.#container as Dockerode.Container,
+      user: this.#sandbox.user,
+      workdir: this.#sandbox.workdir,
+      readOnly: this.#sandbox.readOnly,
+      session,
+      endHandles: async () => {
+        this.#spawned.stopAll(false);
+        this.#terminals.stopAll(false);
+        this.#shells.endAll(info, false);
+        await this.#forwards.closeAll(false);
+      },
+      reopen: () => {
+        this.#newClosed();
+        return this.#openSession();
+      },
+    };
   }
 
   /** True from `pause()` until `resume()`: the sandbox is frozen (or about to be). */

@@ -3,6 +3,7 @@
  */
 import { DockerRunner, type DockerRunnerOptions } from '../docker/docker-runner.js';
 import { InvalidArgumentError, nestedArgumentError } from '../errors.js';
+import { resolveSandbox } from '../docker/sandbox-options.js';
 import { checkOptionsObject } from '../option-checks.js';
 import { resolveEndpoints, type Endpoint, type PoolEndpoint } from './endpoints.js';
 
@@ -11,7 +12,13 @@ export type PoolPolicy =
   /** Stop it and start a fresh one in the background: no job sees another's files or shell state. */
   | 'destroy'
   /** Run `reset`, then hand it out again: faster, for trusted workloads only. */
-  | 'reuse';
+  | 'reuse'
+  /**
+   * Clean the same container back to its state at the start (processes, files of the writable
+   * places, IPC, sockets, a fresh shell), prove it, then hand it out again; a container that cannot
+   * be proven clean is destroyed instead. Needs a non-root `user` and no writable bind mount.
+   */
+  | 'recycle';
 
 /**
  * Options of `new RunnerPool()`. Every field is optional; an unknown option, a value of the wrong
@@ -49,7 +56,11 @@ export interface RunnerPoolOptions {
   idleTimeoutMs?: number;
   /** Most callers waiting for a runner beyond those a starting runner will serve; more are refused with `PoolQueueFullError`. Default: 100. */
   maxWaiting?: number;
-  /** `'destroy'` (default): a runner serves one job. `'reuse'`: `reset`, then serve the next job. */
+  /**
+   * `'destroy'` (default): a runner serves one job. `'reuse'`: `reset`, then serve the next job.
+   * `'recycle'`: cleaned back to its start and proven clean in the background, then the next job
+   * (see the README's "Recycling sandboxes").
+   */
   policy?: PoolPolicy;
   /**
    * With `policy: 'reuse'`, run after each job before the runner is handed out again; if it throws,
@@ -169,7 +180,8 @@ export function resolvePoolOptions(options: RunnerPoolOptions): ResolvedPoolOpti
   if (min > max) throw new InvalidArgumentError('min', `at most \`max\` (${max})`, min);
   if (min > capacity) throw new InvalidArgumentError('min', `at most the endpoints' total capacity (${capacity})`, min);
   const policy = options.policy ?? POOL_DEFAULTS.policy;
-  if (policy !== 'destroy' && policy !== 'reuse') throw new InvalidArgumentError('policy', "'destroy' or 'reuse'", policy);
+  if (policy !== 'destroy' && policy !== 'reuse' && policy !== 'recycle') throw new InvalidArgumentError('policy', "'destroy', 'reuse' or 'recycle'", policy);
+  if (policy === 'recycle') checkRecyclable(runner);
   if (options.reset !== undefined && typeof options.reset !== 'function')
     throw new InvalidArgumentError('reset', 'a function (runner) => Promise<void>', options.reset);
   if (options.reset !== undefined && policy !== 'reuse')
@@ -188,6 +200,30 @@ export function resolvePoolOptions(options: RunnerPoolOptions): ResolvedPoolOpti
     resetTimeoutMs: duration('resetTimeoutMs', options.resetTimeoutMs, POOL_DEFAULTS.resetTimeoutMs),
     acquireTimeoutMs: duration('acquireTimeoutMs', options.acquireTimeoutMs, POOL_DEFAULTS.acquireTimeoutMs),
   };
+}
+
+/**
+ * What `policy: 'recycle'` cannot clean: a root user (its jobs could write where no scan looks,
+ * such as /etc/hosts, and signal what the scan must spare) and a writable bind mount (cleaning it
+ * would delete the host's files).
+ */
+function checkRecyclable(runner: DockerRunnerOptions): void {
+  const sandbox = resolveSandbox(runner);
+  if (!sandbox.owner) {
+    throw new InvalidArgumentError(
+      'runner.user',
+      "a non-root user with policy: 'recycle' (a root job can change what no cleaning sees); use policy: 'destroy'",
+      runner.user,
+    );
+  }
+  const index = sandbox.mounts.findIndex((mount) => !mount.readOnly);
+  if (index !== -1) {
+    throw new InvalidArgumentError(
+      `runner.mounts[${index}].readOnly`,
+      "true with policy: 'recycle' (cleaning a writable bind mount would delete the host's files); mount it read-only or use policy: 'destroy'",
+      false,
+    );
+  }
 }
 
 /** Checks `acquire()` options. @throws InvalidArgumentError naming the option. */

@@ -17,6 +17,12 @@ export interface PoolStats {
   started: number;
   /** Started runners removed since (total): after a job, idle timeout, died while idle, `close()`. */
   destroyed: number;
+  /** With `policy: 'recycle'`: runners being cleaned after a job. */
+  recycling: number;
+  /** With `policy: 'recycle'`: recycles that ended clean (the runner went back to idle), in total. */
+  recycled: number;
+  /** With `policy: 'recycle'`: recycles that could not prove the sandbox clean (it was destroyed), in total. */
+  recycleFailed: number;
   /** Each Docker endpoint: in rotation or not, and its runners. */
   endpoints: EndpointStatus[];
 }
@@ -29,6 +35,29 @@ export interface PoolEvents {
   error: unknown;
   /** An endpoint was taken out of rotation (`up: false`, with the `error`) or put back (`up: true`). */
   endpoint: EndpointStatus;
+  /** With `policy: 'recycle'`: a recycle ended, clean or not (then `reason` says what was left, and the container is destroyed). */
+  recycle: RecycleEvent;
+}
+
+/**
+ * A recycle's outcome (the pool's `'recycle'` event).
+ *
+ * @example
+ * ```ts
+ * pool.on('recycle', (event: RecycleEvent) => {
+ *   if (!event.clean) console.warn(`destroyed ${event.containerId}: ${event.reason}`);
+ * });
+ * ```
+ */
+export interface RecycleEvent {
+  /** The container recycled. */
+  containerId: string;
+  /** True when the sandbox was proven clean and went back to idle. */
+  clean: boolean;
+  /** Why it was not clean (e.g. "a process left: sleep (pid 42, state S)"); undefined when clean. */
+  reason?: string;
+  /** How long the recycle took. */
+  durationMs: number;
 }
 
 /**
@@ -44,7 +73,7 @@ export type PoolListener<E extends keyof PoolEvents> = (payload: PoolEvents[E]) 
 
 /** Listeners per event. A listener that throws does not disturb the pool: its error is rethrown asynchronously. */
 export class PoolListeners {
-  readonly #listeners: { [E in keyof PoolEvents]: Set<PoolListener<E>> } = { stats: new Set(), error: new Set(), endpoint: new Set() };
+  readonly #listeners: { [E in keyof PoolEvents]: Set<PoolListener<E>> } = { stats: new Set(), error: new Set(), endpoint: new Set(), recycle: new Set() };
 
   on<E extends keyof PoolEvents>(event: E, listener: PoolListener<E>): void {
     this.#listeners[event].add(listener);

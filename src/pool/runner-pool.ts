@@ -35,6 +35,10 @@ const REMOVAL_WAIT_MS = 10_000;
  *   processes or shell state.
  * - `policy: 'reuse'`: after its job the runner's `reset` runs and it goes back to idle; a runner
  *   whose reset failed, or that died, is destroyed instead. For trusted workloads.
+ * - `policy: 'recycle'`: after its job the runner is cleaned in the background (every process of the
+ *   job killed, its files and IPC objects removed, a fresh shell) and scanned; only a sandbox found
+ *   exactly as at its start goes back to idle, any other is destroyed (`stats.recycleFailed`, and a
+ *   `'recycle'` event saying why). Needs a non-root `user` and no writable bind mount.
  * - A runner is only handed out alive: one that dies while idle (its `closed` resolves, or
  *   `isRunning` is false at hand-out) is removed and replaced if needed.
  * - `close()` refuses new callers, rejects waiting ones with `PoolClosedError`, stops idle and
@@ -71,6 +75,10 @@ export class RunnerPool implements AsyncDisposable {
   /** Busy runners whose release (reset) is under way. */
   readonly #releasing = new Set<DockerRunner>();
   readonly #starting = new Set<DockerRunner>();
+  /** Runners being recycled after their job (`policy: 'recycle'`): they come back idle or are destroyed. */
+  readonly #recycling = new Set<DockerRunner>();
+  #recycled = 0;
+  #recycleFailed = 0;
   /** Runners being removed. */
   readonly #stopping = new Set<Promise<void>>();
   /** Every runner this pool started, so release() can tell a stranger from a double release. */
@@ -100,6 +108,9 @@ export class RunnerPool implements AsyncDisposable {
       waiting: this.#waiters.length,
       started: this.#started,
       destroyed: this.#destroyed,
+      recycling: this.#recycling.size,
+      recycled: this.#recycled,
+      recycleFailed: this.#recycleFailed,
       endpoints: this.#options.endpoints.map((endpoint) => endpoint.status),
     };
   }
@@ -120,7 +131,8 @@ export class RunnerPool implements AsyncDisposable {
 
   /**
    * Listens to `'stats'` (a `PoolStats` snapshot after every change), `'error'` (a runner failed
-   * to start or to be removed) or `'endpoint'` (a Docker endpoint left or rejoined the rotation).
+   * to start or to be removed), `'endpoint'` (a Docker endpoint left or rejoined the rotation) or
+   * `'recycle'` (with `policy: 'recycle'`, a recycle ended: clean, or why not).
    */
   on<E extends keyof PoolEvents>(event: E, listener: PoolListener<E>): this {
     this.#listeners.on(event, listener);
@@ -185,7 +197,7 @@ export class RunnerPool implements AsyncDisposable {
     if (!this.#anyUp()) return Promise.reject(this.#unavailable());
     // Callers an idle runner, a starting one or one the pool may still start will serve do not count as queued.
     const startable = Math.min(this.#options.max - this.#live(), spareCapacity(this.#options.endpoints));
-    const coming = this.#idle.length + this.#starting.size + Math.max(0, startable);
+    const coming = this.#idle.length + this.#starting.size + this.#recycling.size + Math.max(0, startable);
     if (this.#waiters.length - coming >= this.#options.maxWaiting) {
       return Promise.reject(new PoolQueueFullError(this.#options.maxWaiting));
     }
@@ -196,6 +208,7 @@ export class RunnerPool implements AsyncDisposable {
 
   /**
    * Gives a runner back. `'destroy'`: it is stopped in the background and resolves at once.
+   * `'recycle'`: it is cleaned in the background (then idle, or destroyed) and resolves at once.
    * `'reuse'`: resolves once `reset` ran and the runner is idle again (or was destroyed because the
    * reset failed or it died). Never rejects for the runner's state; releasing twice is a no-op.
    * @throws InvalidArgumentError for a runner this pool did not hand out.
@@ -209,6 +222,11 @@ export class RunnerPool implements AsyncDisposable {
     this.#releasing.add(runner);
     try {
       const { policy, reset, resetTimeoutMs } = this.#options;
+      if (policy === 'recycle' && !this.#closing && runner.isRunning) {
+        this.#busy.delete(runner);
+        this.#recycle(runner);
+        return;
+      }
       let keep = policy === 'reuse' && !this.#closing && runner.isRunning;
       if (keep && reset)
         keep = await withTimeout(
@@ -271,7 +289,7 @@ export class RunnerPool implements AsyncDisposable {
     for (const runner of this.#idle.splice(0)) this.#destroy(runner);
     for (const runner of [...this.#starting]) this.#writeOff(runner);
     this.#changed();
-    await this.#until(() => this.#busy.size === 0);
+    await this.#until(() => this.#busy.size === 0 && this.#recycling.size === 0);
     while (this.#stopping.size > 0) await Promise.allSettled([...this.#stopping]);
   }
 
@@ -341,7 +359,35 @@ export class RunnerPool implements AsyncDisposable {
   }
 
   #live(): number {
-    return this.#idle.length + this.#busy.size + this.#starting.size;
+    return this.#idle.length + this.#busy.size + this.#starting.size + this.#recycling.size;
+  }
+
+  /** Recycles a runner in the background: back to idle once proven clean, else destroyed. */
+  #recycle(runner: DockerRunner): void {
+    this.#recycling.add(runner);
+    const startedAt = performance.now();
+    void runner.recycle().then((outcome) => {
+      this.#recycling.delete(runner);
+      const clean = outcome.clean && !this.#closing && runner.isRunning;
+      // A clean sandbox the pool no longer wants (closing) is no recycle failure: no event for it.
+      if (clean || !outcome.clean) {
+        const reason = outcome.clean ? undefined : outcome.reason;
+        this.#listeners.emit('recycle', { containerId: runner.id ?? '', clean, reason, durationMs: performance.now() - startedAt });
+      }
+      if (clean) {
+        this.#recycled++;
+        // Its `closed` was settled by the shell's replacement: watch the new one.
+        this.#watch(runner);
+        this.#addIdle(runner);
+      } else {
+        if (!outcome.clean) {
+          this.#recycleFailed++;
+          log('recycle of %s failed: %s', runner.id, outcome.reason);
+        }
+        this.#destroy(runner);
+      }
+      this.#pump();
+    });
   }
 
   /** Hands idle runners to waiters, then starts what waiters and `min` need, within `max`. */
@@ -354,7 +400,7 @@ export class RunnerPool implements AsyncDisposable {
         this.#busy.add(runner);
         void this.#handOut(runner, waiter);
       }
-      const forWaiters = this.#waiters.length - this.#starting.size;
+      const forWaiters = this.#waiters.length - this.#starting.size - this.#recycling.size;
       const forMin = this.#active && !this.#startFailed ? this.#options.min - this.#idle.length - this.#starting.size : 0;
       const count = Math.min(Math.max(forWaiters, forMin), this.#options.max - this.#live());
       for (let i = 0; i < count; i++) {
@@ -399,34 +445,44 @@ export class RunnerPool implements AsyncDisposable {
     this.#starting.add(runner);
     endpoint.runners.add(runner);
     this.#endpointOf.set(runner, endpoint);
-    runner.start().then(
-      () => {
-        // Written off meanwhile (close(), or its endpoint left the rotation): already being removed.
-        if (!this.#starting.delete(runner)) return;
-        this.#started++;
-        this.#own.add(runner);
-        this.#startFailed = false;
-        this.#watch(runner);
-        if (this.#closing) this.#destroy(runner);
-        else this.#addIdle(runner);
-        this.#pump();
-      },
-      (error: unknown) => {
-        if (!this.#starting.delete(runner)) return;
-        endpoint.runners.delete(runner);
-        if (this.#closing) return this.#changed();
-        if (isEndpointFailure(error)) {
-          // Another endpoint may serve the waiters; the probe brings this one back.
-          if (endpoint.markDown(error)) this.#endpointDown(endpoint);
-          return;
-        }
-        this.#startFailed = true;
-        this.#listeners.emit('error', error);
-        // The oldest caller no other start will serve gets the failure, rather than waiting on.
-        if (this.#waiters.length > this.#starting.size) this.#waiters.shift()?.fail(error);
-        this.#pump();
-      },
-    );
+    runner
+      .start()
+      .then(async () => {
+        // The state each recycle must bring the sandbox back to, before any job.
+        if (this.#options.policy === 'recycle')
+          await runner.recycleBaseline().catch(async (error: unknown) => {
+            await runner.stop().catch(() => {});
+            throw error;
+          });
+      })
+      .then(
+        () => {
+          // Written off meanwhile (close(), or its endpoint left the rotation): already being removed.
+          if (!this.#starting.delete(runner)) return;
+          this.#started++;
+          this.#own.add(runner);
+          this.#startFailed = false;
+          this.#watch(runner);
+          if (this.#closing) this.#destroy(runner);
+          else this.#addIdle(runner);
+          this.#pump();
+        },
+        (error: unknown) => {
+          if (!this.#starting.delete(runner)) return;
+          endpoint.runners.delete(runner);
+          if (this.#closing) return this.#changed();
+          if (isEndpointFailure(error)) {
+            // Another endpoint may serve the waiters; the probe brings this one back.
+            if (endpoint.markDown(error)) this.#endpointDown(endpoint);
+            return;
+          }
+          this.#startFailed = true;
+          this.#listeners.emit('error', error);
+          // The oldest caller no other start will serve gets the failure, rather than waiting on.
+          if (this.#waiters.length > this.#starting.size) this.#waiters.shift()?.fail(error);
+          this.#pump();
+        },
+      );
   }
 
   #addIdle(runner: DockerRunner): void {
@@ -440,6 +496,8 @@ export class RunnerPool implements AsyncDisposable {
    */
   #watch(runner: DockerRunner): void {
     void runner.closed.then((info) => {
+      // A recycle replaced the shell (that session's end, not the runner's): it watches again after.
+      if (this.#recycling.has(runner)) return;
       const endpoint = this.#endpointOf.get(runner);
       if (info.reason !== 'stopped' && endpoint?.up && !this.#closing) this.#probe(endpoint);
       const index = this.#idle.indexOf(runner);

@@ -138,6 +138,9 @@ const TAG_PATTERN = /^[A-Za-z][A-Za-z0-9_]*$/;
 /** However slow the kill channel, a timed-out command ends by then: 15 s. */
 const INTERRUPT_CAP_MS = 15_000;
 
+/** The stdin error listener every session of a transport shares. */
+const ignoreError = (): void => {};
+
 /**
  * One bash session over a transport: the core `DockerRunner` wraps around a Docker attach, usable on
  * its own over any transport (`startLocalSession()` runs it on local bash, which is no sandbox).
@@ -187,8 +190,9 @@ export class Session {
     });
     transport.stdout.on('data', this.#onStdout);
     transport.stderr.on('data', this.#onStderr);
-    // A write to a shell that just died fails with EPIPE; `closed` reports the death itself.
-    transport.stdin.on('error', () => {});
+    // A write to a shell that just died fails with EPIPE; `closed` reports the death itself. Once
+    // per transport: sessions follow one another on it (restart(), a pool's recycle).
+    if (!transport.stdin.listeners('error').includes(ignoreError)) transport.stdin.on('error', ignoreError);
     void transport.closed.then((info) => this.#onClosed(info));
     this.#queue.on('active', () => transport.ref?.());
     this.#queue.on('idle', () => transport.unref?.());

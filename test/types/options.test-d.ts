@@ -84,7 +84,7 @@ describe('RunnerPoolOptions and AcquireOptions', () => {
     // @ts-expect-error unknown option
     new RunnerPool({ maximum: 3 });
     // @ts-expect-error not a policy
-    new RunnerPool({ policy: 'recycle' });
+    new RunnerPool({ policy: 'recycled' });
     // @ts-expect-error an unknown runner option, nested
     new RunnerPool({ runner: { memroy: '1g' } });
     // @ts-expect-error reset returns a promise

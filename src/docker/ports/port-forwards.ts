@@ -41,8 +41,9 @@ export class PortForwards {
   }
 
   /** The runner is stopping: no new forward, and every open one closes. */
-  async closeAll(): Promise<void> {
-    this.#stopped = true;
+  async closeAll(final = true): Promise<void> {
+    // Not final: the sandbox is being recycled for the next job, which may forward ports again.
+    this.#stopped ||= final;
     await Promise.all([...this.#open].map((forward) => forward.close()));
   }
 }

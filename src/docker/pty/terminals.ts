@@ -36,8 +36,9 @@ export class Terminals {
   }
 
   /** The runner is stopping: no new terminal, and every open one's connection is dropped (the container's removal kills its processes). */
-  stopAll(): void {
-    this.#stopped = true;
+  stopAll(final = true): void {
+    // Not final: the sandbox is being recycled for the next job, which may open terminals again.
+    this.#stopped ||= final;
     for (const pty of this.#open) stopPty(pty);
   }
 }

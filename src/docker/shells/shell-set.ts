@@ -40,8 +40,9 @@ export class ShellSet {
   }
 
   /** The runner ended: every shell ends with it, and no more open. */
-  endAll(info: SessionCloseInfo): void {
-    this.#ended ??= info;
+  endAll(info: SessionCloseInfo, final = true): void {
+    // Not final: the sandbox is being recycled for the next job, which may open shells again.
+    if (final) this.#ended ??= info;
     for (const shell of this.#open) shell.destroy(info);
   }
 }

@@ -40,8 +40,9 @@ export class SpawnedProcesses {
   }
 
   /** The runner is stopping: no new process, and every running one's connection is dropped (the container's removal kills them). */
-  stopAll(): void {
-    this.#stopped = true;
+  stopAll(final = true): void {
+    // Not final: the sandbox is being recycled for the next job, which may spawn again.
+    this.#stopped ||= final;
     for (const process of this.#running) stopSpawned(process);
   }
 }
