@@ -7,7 +7,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'docs/', 'node_modules/', 'scratch/', 'bench/results/', 'test/readme/.snippets/'] },
+  { ignores: ['dist/', 'docs/', 'node_modules/', 'scratch/', '.scratch/', 'bench/results/', 'test/readme/.snippets/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
