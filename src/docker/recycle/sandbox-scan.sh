@@ -1,7 +1,8 @@
-# docker-shell's recycle scan, run in the sandbox with a `docker exec` as its user (see recycler.ts):
-# a process the engine starts, from the image's own bash, so nothing a job left behind runs it.
-#   bash sandbox-scan.sh baseline SHELL_PID
-#   bash sandbox-scan.sh recycle SHELL_PID PLACE_COUNT (MODE PLACE)... EXE CWD KEPT_PATH...
+# docker-shell's recycle scan, run in the sandbox in a subshell of the session's shell (see
+# recycler.ts): at the baseline the shell has just started, at a recycle it has just been replaced by
+# a fresh bash, so nothing a job left behind runs the scan.
+#   ( set -- baseline SHELL_PID; <this script> )
+#   ( set -- recycle SHELL_PID PLACE_COUNT (MODE PLACE)... EXE CWD KEPT_PATH...; <this script> )
 # Every program it starts costs a fork and an exec (10 to 60 ms each on a busy 2-core machine), so
 # it uses builtins wherever it can, and starts at most one `find` when there is nothing to clean.
 # `recycle` first cleans: it kills every process but init, the session's shell and itself (until a
@@ -10,7 +11,8 @@
 # print what they find, records ending in NUL, read from /proc and the file system only.
 mode=$1 shell=$2
 shift 2
-self=$$
+# The scan runs in a subshell of the session's shell: $ would be that shell.
+self=$BASHPID
 rec() { printf '%s\0' "$*"; }
 rec "user $EUID"
 
@@ -39,19 +41,23 @@ if [[ $mode == recycle ]]; then
   done
   # What is not kept goes; a kept directory is looked into (globs: no program to start).
   shopt -s dotglob nullglob
-  victims=() dirs=("${places[@]}")
+  victims=() victimDirs=() dirs=("${places[@]}")
   while ((${#dirs[@]} > 0)); do
     dir=${dirs[-1]}
     unset 'dirs[-1]'
-    [[ -r $dir && -x $dir ]] || chmod u+rwx -- "$dir" 2>/dev/null
+    [[ -r $dir && -w $dir && -x $dir ]] || chmod u+rwx -- "$dir" 2>/dev/null
     for path in "${dir%/}"/*; do
-      if [[ -z ${kept[$path]+x} ]]; then victims+=("$path"); elif [[ -d $path && ! -L $path ]]; then dirs+=("$path"); fi
+      if [[ -z ${kept[$path]+x} ]]; then
+        victims+=("$path")
+        [[ -d $path && ! -L $path ]] && victimDirs+=("$path")
+      elif [[ -d $path && ! -L $path ]]; then dirs+=("$path"); fi
     done
   done
   shopt -u dotglob nullglob
   if ((${#victims[@]} > 0)); then
     # A job's `chmod 000` directory must not stop its removal.
-    chmod -R u+rwx -- "${victims[@]}" 2>/dev/null
+    # (Only directories need it: a file goes with its directory's permission, and `chmod` is a program to start.)
+    ((${#victimDirs[@]} == 0)) || chmod -R u+rwx -- "${victimDirs[@]}" 2>/dev/null
     rm -rf -- "${victims[@]}" 2>/dev/null
   fi
   for ((i = 0; i < ${#places[@]}; i++)); do
