@@ -76,11 +76,22 @@ function timedRun(path: Path): Promise<number> {
   });
 }
 
+function shuffled<T>(items: readonly T[]): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
+  }
+  return copy;
+}
+
 const samples = new Map<string, number[]>(paths.map((path) => [path.name, []]));
 try {
   for (const path of paths) await timedRun(path); // warm-up: file cache, the image, npm's cache
+  // A new order each round, so that no path always follows the same one: a CLI run's container is
+  // still being removed by its reaper while the next process starts.
   for (let round = 0; round < ROUNDS; round++) {
-    for (const path of paths) samples.get(path.name)?.push(await timedRun(path));
+    for (const path of shuffled(paths)) samples.get(path.name)?.push(await timedRun(path));
   }
 } finally {
   await rm(project, { recursive: true, force: true });
@@ -88,7 +99,7 @@ try {
 
 const results: PathResult[] = paths.map((path) => summarize(path.name, samples.get(path.name) ?? []));
 const baseline = results[0] as PathResult;
-console.log(`\ncommand line cost (${ROUNDS} rounds, interleaved; wall time of each process to its exit)`);
+console.log(`\ncommand line cost (${ROUNDS} rounds, interleaved in a new order each round; wall time of each process to its exit)`);
 printTable(results, baseline);
 const bare = results.find((result) => result.path === 'node -e 0') as PathResult;
 const imported = results.at(-1) as PathResult;
