@@ -61,7 +61,7 @@ describe('options', () => {
     [{ maxWaiting: 1.5 }, 'maxWaiting'],
     [{ idleTimeoutMs: 0 }, 'idleTimeoutMs'],
     [{ acquireTimeoutMs: Number.NaN }, 'acquireTimeoutMs'],
-    [{ policy: 'recycle' }, 'policy'],
+    [{ policy: 'recycled' }, 'policy'],
     [{ reset: async () => {} }, 'reset'],
     [{ maximum: 3 }, 'maximum'],
     [{ runner: { memory: 'lots' } }, 'runner.memory'],
