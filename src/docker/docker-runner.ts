@@ -794,14 +794,11 @@ export class DockerRunner implements AsyncDisposable {
     const info: SessionCloseInfo = { reason: 'stopped', detail: 'the sandbox was recycled for the next job' };
     return {
       container: this.#container as Dockerode.Container,
-      user: this.#sandbox.user,
       workdir: this.#sandbox.workdir,
       readOnly: this.#sandbox.readOnly,
       session,
       endHandles: async () => {
-        this.#spawned.stopAll(false);
-        this.#terminals.stopAll(false);
-        this.#shells.endAll(info, false);
+        this.#endHandles(info, false);
         await this.#forwards.closeAll(false);
       },
       reopen: () => {
@@ -1064,12 +1061,15 @@ export class DockerRunner implements AsyncDisposable {
     await this.#teardown();
   }
 
-  /** Ends what hangs on this process's connections to the sandbox (not the session itself). */
-  #endHandles(info: SessionCloseInfo): void {
-    this.#spawned.stopAll();
-    this.#stopWatching?.();
-    this.#terminals.stopAll();
-    this.#shells.endAll(info);
+  /**
+   * Ends what hangs on this process's connections to the sandbox (not the session itself). Not
+   * final: the sandbox is recycled for the next job, which may open such handles again.
+   */
+  #endHandles(info: SessionCloseInfo, final = true): void {
+    this.#spawned.stopAll(final);
+    if (final) this.#stopWatching?.();
+    this.#terminals.stopAll(final);
+    this.#shells.endAll(info, final);
   }
 
   /** What the sandbox is made with, kept in a label for a process that connects to it later. */

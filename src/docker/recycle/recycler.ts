@@ -26,7 +26,6 @@ export type RecycleOutcome = { clean: true } | { clean: false; reason: string };
 /** What a recycle needs of the runner. */
 export interface RecycleContext {
   container: Dockerode.Container;
-  user: string;
   /** The sandbox's working directory, where its shell starts. */
   workdir: string;
   readOnly: boolean;
