@@ -23,7 +23,7 @@ import Dockerode from 'dockerode';
 import { BASE_IMAGE } from '../src/docker/images.js';
 import { positiveIntegerFromEnv } from './lib/env.js';
 import { benchEnvironment } from './lib/environment.js';
-import { printTable, summarize, type PathResult } from './lib/paths.js';
+import { printTable, shuffled, summarize, type PathResult } from './lib/paths.js';
 
 const RESULTS_FILE = new URL('./results/cli.json', import.meta.url);
 const ROUNDS = positiveIntegerFromEnv('CLI_ROUNDS', 10);
@@ -74,15 +74,6 @@ function timedRun(path: Path): Promise<number> {
       else reject(new Error(`${path.name} exited with ${code}: ${stderr.trim()}`));
     });
   });
-}
-
-function shuffled<T>(items: readonly T[]): T[] {
-  const copy = [...items];
-  for (let i = copy.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
-  }
-  return copy;
 }
 
 const samples = new Map<string, number[]>(paths.map((path) => [path.name, []]));

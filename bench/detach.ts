@@ -16,23 +16,11 @@ import Dockerode from 'dockerode';
 import { DockerRunner } from '../src/docker/docker-runner.js';
 import { positiveIntegerFromEnv } from './lib/env.js';
 import { benchEnvironment } from './lib/environment.js';
+import { type PathResult, summarize } from './lib/paths.js';
 
 const RESULTS_FILE = new URL('./results/detach.json', import.meta.url);
 const ROUNDS = positiveIntegerFromEnv('DETACH_ROUNDS', 10);
 const ITERATIONS = positiveIntegerFromEnv('BENCH_ITERATIONS', 2000);
-
-interface Row {
-  path: string;
-  n: number;
-  medianMs: number;
-  p95Ms: number;
-}
-
-function summarize(path: string, samples: number[]): Row {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.max(1, Math.ceil((p / 100) * sorted.length)) - 1] as number;
-  return { path, n: sorted.length, medianMs: at(50), p95Ms: at(95) };
-}
 
 async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
   const start = performance.now();
@@ -94,7 +82,7 @@ console.log(`\ndetach / connect (${ROUNDS} rounds; ${ITERATIONS} round trips per
 console.log(`${'path'.padEnd(42)} ${'n'.padStart(5)} ${'median ms'.padStart(10)} ${'p95 ms'.padStart(9)}`);
 for (const row of rows)
   console.log(`${row.path.padEnd(42)} ${String(row.n).padStart(5)} ${row.medianMs.toFixed(3).padStart(10)} ${row.p95Ms.toFixed(3).padStart(9)}`);
-const ratio = (rows[2] as Row).medianMs / (rows[0] as Row).medianMs;
+const ratio = (rows[2] as PathResult).medianMs / (rows[0] as PathResult).medianMs;
 console.log(`connect is ${ratio.toFixed(2)}x a cold start (median)`);
 
 const docker = new Dockerode();

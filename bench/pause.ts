@@ -15,17 +15,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import Dockerode from 'dockerode';
 import { DockerRunner } from '../src/docker/docker-runner.js';
 import { positiveIntegerFromEnv } from './lib/env.js';
-import { type PathResult, summarize, printTable } from './lib/paths.js';
+import { type PathResult, measureInterleaved, printTable } from './lib/paths.js';
 import { benchEnvironment } from './lib/environment.js';
 
 const RESULTS_FILE = new URL('./results/pause.json', import.meta.url);
 const WARMUP = 10;
-
-async function time(path: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  await path();
-  return performance.now() - start;
-}
 
 async function runTrue(runner: DockerRunner): Promise<void> {
   const result = await runner.run('true');
@@ -72,16 +66,7 @@ async function main(): Promise<void> {
         await result;
       },
     };
-    const names = Object.keys(paths);
-    process.stderr.write(`${names.join(', ')}: ${WARMUP} warm-up + ${rounds} measured rounds, interleaved...\n`);
-    const samples = new Map(names.map((name) => [name, [] as number[]]));
-    for (let round = 0; round < WARMUP + rounds; round++) {
-      for (const name of names) {
-        const ms = await time(paths[name] as () => Promise<void>);
-        if (round >= WARMUP) samples.get(name)?.push(ms);
-      }
-    }
-    const results = names.map((name) => summarize(name, samples.get(name) ?? []));
+    const results = await measureInterleaved(paths, WARMUP, rounds);
     printTable(results, results[0] as PathResult);
     await mkdir(new URL('.', RESULTS_FILE), { recursive: true });
     await writeFile(RESULTS_FILE, `${JSON.stringify({ ...(await benchEnvironment(docker)), rounds, paths: results }, null, 2)}\n`);

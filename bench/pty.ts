@@ -21,7 +21,7 @@ import type { Readable } from 'node:stream';
 import Dockerode from 'dockerode';
 import { DockerRunner } from '../src/docker/docker-runner.js';
 import { positiveIntegerFromEnv } from './lib/env.js';
-import { type PathResult, summarize, printTable } from './lib/paths.js';
+import { type MeasuredPath, type PathResult, measureInterleaved, printTable } from './lib/paths.js';
 import { benchEnvironment } from './lib/environment.js';
 
 const RESULTS_FILE = new URL('./results/pty.json', import.meta.url);
@@ -70,14 +70,8 @@ class Echo {
   }
 }
 
-/** One path: a measured round trip, and what puts it back as it was (not measured). */
-interface BenchPath {
-  measure(): Promise<number>;
-  reset?(): Promise<unknown>;
-}
-
 /** A keystroke `a` until its echo, then a backspace until its `\b`, so the line stays short. */
-function keystrokes(echo: Echo): BenchPath {
+function keystrokes(echo: Echo): MeasuredPath {
   return { measure: () => echo.type('a', 'a'), reset: () => echo.type(BACKSPACE, '\b') };
 }
 
@@ -94,7 +88,7 @@ async function main(): Promise<void> {
     // The prompt first, so no keystroke is typed ahead of readline.
     await bashEcho.until('$ ');
     const spawnEcho = new Echo(spawned.stdout, (data) => spawned.stdin.write(data));
-    const paths: Record<string, BenchPath> = {
+    const paths: Record<string, MeasuredPath> = {
       "run('true') round trip": {
         measure: async () => {
           const start = performance.now();
@@ -107,18 +101,7 @@ async function main(): Promise<void> {
       'pty keystroke echo: bash prompt (readline)': keystrokes(bashEcho),
       'spawn: a byte through cat, no terminal': { measure: () => spawnEcho.type('a', 'a') },
     };
-    const names = Object.keys(paths);
-    process.stderr.write(`${names.join(', ')}: ${WARMUP} warm-up + ${rounds} measured rounds, interleaved...\n`);
-    const samples = new Map(names.map((name) => [name, [] as number[]]));
-    for (let round = 0; round < WARMUP + rounds; round++) {
-      for (const name of names) {
-        const path = paths[name] as BenchPath;
-        const ms = await path.measure();
-        if (round >= WARMUP) samples.get(name)?.push(ms);
-        await path.reset?.();
-      }
-    }
-    const results = names.map((name) => summarize(name, samples.get(name) ?? []));
+    const results = await measureInterleaved(paths, WARMUP, rounds);
     printTable(results, results[0] as PathResult);
     await mkdir(new URL('.', RESULTS_FILE), { recursive: true });
     await writeFile(RESULTS_FILE, `${JSON.stringify({ ...(await benchEnvironment(docker)), rounds, paths: results }, null, 2)}\n`);

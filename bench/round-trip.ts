@@ -16,7 +16,7 @@
  *    these rows): a bare attached bash, and DockerRunner's `run()` of `true`, of a 150-byte
  *    command and of a 2 KB one (a heredoc to `:`, no fork: the frame's cost, not gVisor's fork).
  *
- * Paths 1, 3, 4, 5 and 6 are measured interleaved (one round trip of each per round).
+ * Paths 1, 3, 4, 5 and 6 are measured interleaved (one round trip of each per round, in a new order each round).
  *
  * Usage: npm run bench   (BENCH_ITERATIONS, default 2000; BENCH_EXEC_ITERATIONS, default 200)
  * Prints a table and writes the figures to bench/results/round-trip.json.
@@ -36,6 +36,7 @@ import { startLocalSession } from '../src/session/local-bash.js';
 import { positiveIntegerFromEnv } from './lib/env.js';
 import { CURRENT_FRAMING, PREVIOUS_FRAMING, frameRoundTrip } from './lib/frame-driver.js';
 import { benchEnvironment } from './lib/environment.js';
+import { type PathResult, measureInterleaved, summarize } from './lib/paths.js';
 
 const RESULTS_FILE = new URL('./results/round-trip.json', import.meta.url);
 const FAST_WARMUP = 200;
@@ -54,17 +55,6 @@ const execFileAsync = promisify(execFile);
 interface Config {
   iterations: number;
   execIterations: number;
-}
-
-interface PathResult {
-  path: string;
-  n: number;
-  medianMs: number;
-  p95Ms: number;
-  p99Ms: number;
-  minMs: number;
-  maxMs: number;
-  meanMs: number;
 }
 
 type RoundTrip = () => Promise<unknown>;
@@ -94,45 +84,6 @@ async function repeat(roundTrip: RoundTrip, n: number, signal: AbortSignal): Pro
     samples.push(performance.now() - start);
   }
   return samples;
-}
-
-/**
- * Measures several paths in rounds, one round trip of each per round, so that load on the machine
- * drifting during the run weighs on all of them alike.
- */
-async function measureInterleaved(paths: Record<string, RoundTrip>, warmup: number, n: number, signal: AbortSignal): Promise<PathResult[]> {
-  const names = Object.keys(paths);
-  process.stderr.write(`${names.join(', ')}: ${warmup} warm-up + ${n} measured rounds, interleaved...\n`);
-  const samples = new Map(names.map((name) => [name, [] as number[]]));
-  for (let round = 0; round < warmup + n; round++) {
-    for (const name of names) {
-      signal.throwIfAborted();
-      const start = performance.now();
-      await (paths[name] as RoundTrip)();
-      if (round >= warmup) samples.get(name)?.push(performance.now() - start);
-    }
-  }
-  return names.map((name) => summarize(name, samples.get(name) ?? []));
-}
-
-function summarize(path: string, samples: number[]): PathResult {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return {
-    path,
-    n: sorted.length,
-    medianMs: percentile(sorted, 50),
-    p95Ms: percentile(sorted, 95),
-    p99Ms: percentile(sorted, 99),
-    minMs: percentile(sorted, 0),
-    maxMs: percentile(sorted, 100),
-    meanMs: sorted.reduce((sum, x) => sum + x, 0) / sorted.length,
-  };
-}
-
-/** Nearest-rank percentile of ascending, non-empty samples. */
-function percentile(sorted: number[], p: number): number {
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[rank - 1] as number;
 }
 
 /** A failed `true` would make the figures meaningless, so it stops the bench. */

@@ -19,7 +19,7 @@ import Dockerode from 'dockerode';
 import { DockerRunner } from '../src/docker/docker-runner.js';
 import type { SandboxProcess } from '../src/docker/spawn/sandbox-process.js';
 import { positiveIntegerFromEnv } from './lib/env.js';
-import { type PathResult, summarize, printTable } from './lib/paths.js';
+import { type PathResult, measureInterleaved, summarize, printTable } from './lib/paths.js';
 import { benchEnvironment } from './lib/environment.js';
 
 const RESULTS_FILE = new URL('./results/spawn.json', import.meta.url);
@@ -107,16 +107,7 @@ async function benchSpawnTrue(runner: DockerRunner, docker: Dockerode, rounds: n
       if (ExitCode !== 0) throw new Error(`exec of true exited with ${ExitCode}`);
     },
   };
-  const names = Object.keys(paths);
-  process.stderr.write(`${names.join(', ')}: ${EXEC_WARMUP} warm-up + ${rounds} measured rounds, interleaved...\n`);
-  const samples = new Map(names.map((name) => [name, [] as number[]]));
-  for (let round = 0; round < EXEC_WARMUP + rounds; round++) {
-    for (const name of names) {
-      const ms = await time(paths[name] as () => Promise<void>);
-      if (round >= EXEC_WARMUP) samples.get(name)?.push(ms);
-    }
-  }
-  return names.map((name) => summarize(name, samples.get(name) ?? []));
+  return measureInterleaved(paths, EXEC_WARMUP, rounds);
 }
 
 async function main(): Promise<void> {
