@@ -111,8 +111,10 @@ export function frameCommand(command: string, options: FrameOptions = {}): (id: 
   }
   if (options.idleTimeoutS !== undefined) assignments += ` __ds_to=${options.idleTimeoutS === null ? '' : Math.max(1, Math.ceil(options.idleTimeoutS))}`;
   const text = Buffer.from(`${assignments}\n${command}`);
+  // The line bash reports a killed program at (see __ds_post in shell-runtime.sh): the last one.
+  const lines = (command.replace(/\n+$/, '').match(/\n/g)?.length ?? 0) + 1;
   return (id, task, topLevel) => {
-    const body = Buffer.concat([Buffer.from(`__ds_id=${id} __ds_tg=${task}`), text]);
+    const body = Buffer.concat([Buffer.from(`__ds_id=${id} __ds_tg=${task} __ds_ln=${lines}`), text]);
     const head = topLevel ? `__ds_h=${body.length}; ${LOOP}\n` : `${body.length}\n`;
     return Buffer.concat([Buffer.from(head), body]);
   };

@@ -76,8 +76,11 @@ __ds_pre='\__ds_enter && { '
 # its stderr goes nowhere (a trace of the call with `set -x`, the runtime's own probes). The group
 # starts with a function definition so that a command of comments only still makes a group. A
 # function cannot remove a DEBUG or ERR trap (bash puts back on return what it found on entry):
-# __ds_done names them in __ds_clr, and they are removed here, at the top level.
-__ds_post=$'\n\n{ __ds_nop() { :; }; \\__ds_done post; [[ -z $__ds_clr ]] || builtin trap - $__ds_clr; } >&${__ds_fo[__ds_s=$?, __ds_w=(${__ds_tdbg+1}${__ds_tclr:+1}0 > 0) ? 2 : ${__ds_xm[_${-//[!x]/}]}]} 2>&$__ds_z\n}'
+# __ds_done names them in __ds_clr, and they are removed here, at the top level. The whole unit's
+# own redirection (a no-op, `>&1`) sets bash's line number to the command's last line (__ds_ln)
+# before the command runs: bash reports a program killed by a signal at the line number of the
+# unit it runs, which would otherwise be the frame's closing line.
+__ds_post=$'\n\n{ __ds_nop() { :; }; \\__ds_done post; [[ -z $__ds_clr ]] || builtin trap - $__ds_clr; } >&${__ds_fo[__ds_s=$?, __ds_w=(${__ds_tdbg+1}${__ds_tclr:+1}0 > 0) ? 2 : ${__ds_xm[_${-//[!x]/}]}]} 2>&$__ds_z\n} >&${__ds_fo[LINENO = __ds_ln, 0]}'
 
 __ds_enter() {
   # set -v: the command as it was read (the unit being run was parsed before this).

@@ -170,9 +170,9 @@ export const TERMINAL_CASES: TerminalCase[] = [
     name: "bash's messages name the line of the command, not of the session",
     steps: [
       { command: 'true\nno_such_program_xyz', expect: { exitCode: 127, stderr: 'bash: line 2: no_such_program_xyz: command not found\n' } },
-      // The one exception (see README): a program killed by a signal is reported once the frame's
-      // closing lines have been read too, at the command's line count plus three.
-      { command: "true\nsh -c 'kill -9 $$'", expect: { exitCode: 137, stderr: expect.stringMatching(/^bash: line 5: +\d+ Killed +sh -c 'kill -9 \$\$'\n$/) } },
+      // A program killed by a signal is reported after its command has been read whole: at the
+      // command's last line (see README), not past the frame's closing lines.
+      { command: "true\nsh -c 'kill -9 $$'", expect: { exitCode: 137, stderr: expect.stringMatching(/^bash: line 2: +\d+ Killed +sh -c 'kill -9 \$\$'\n$/) } },
       // bash also echoes the line it could not parse; on a command's first line that line starts
       // with the frame's opening (see README): the one place a frame byte shows.
       { command: 'echo )', expect: { exitCode: 2, stderr: expect.stringContaining("line 1: syntax error near unexpected token `)'") }, frameShows: true },

@@ -132,12 +132,18 @@ describe('frameCommand (pure)', () => {
     const command = 'line1\nline2\r\n\techo "$x" \'y\'';
     const frame = frameCommand(command);
     const inLoop = frame(ID, 7, false).toString();
-    const body = `__ds_id=${ID} __ds_tg=7\n${command}`;
+    // Three lines: `__ds_ln` is the command's line count (bash's report of a killed program names it).
+    const body = `__ds_id=${ID} __ds_tg=7 __ds_ln=3\n${command}`;
     expect(inLoop).toBe(`${Buffer.byteLength(body)}\n${body}`);
     const atTop = frame(NEXT, 8, true).toString();
     const [head, ...rest] = atTop.split('\n');
     expect(head).toMatch(/^__ds_h=\d+; while \\__ds_recv; do /);
-    expect(rest.join('\n')).toBe(`__ds_id=${NEXT} __ds_tg=8\n${command}`);
+    expect(rest.join('\n')).toBe(`__ds_id=${NEXT} __ds_tg=8 __ds_ln=3\n${command}`);
+  });
+
+  it("counts the command's lines without its trailing newlines", () => {
+    expect(frameCommand('true\n\n')(ID, 1, false).toString()).toContain(' __ds_ln=1\n');
+    expect(frameCommand('a\nb\n')(ID, 1, false).toString()).toContain(' __ds_ln=2\n');
   });
 
   it('counts the length in bytes, not characters', () => {
@@ -149,7 +155,7 @@ describe('frameCommand (pure)', () => {
   it('carries cwd, env and stdin as quoted assignments on the first line of the body', () => {
     const frame = frameCommand('true', { cwd: "/tmp/a b'c", env: { A: '1\n2', B_2: '' }, stdin: Buffer.from('x') })(ID, 1, false).toString();
     const firstLine = frame.split('\n')[1];
-    expect(firstLine).toBe(`__ds_id=${ID} __ds_tg=1 __ds_cwd=$'/tmp/a b\\'c' __ds_sf=$'x' __ds_env=(A $'1\\x0a2' B_2 $'')`);
+    expect(firstLine).toBe(`__ds_id=${ID} __ds_tg=1 __ds_ln=1 __ds_cwd=$'/tmp/a b\\'c' __ds_sf=$'x' __ds_env=(A $'1\\x0a2' B_2 $'')`);
   });
 
   it.each([{ command: 'echo \0' }, { command: 'a\nb\0' }])('rejects NUL when framing, before any id', ({ command }) => {
