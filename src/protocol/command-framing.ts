@@ -55,9 +55,10 @@ export function sessionPrelude(readyId: string): string {
 
 /**
  * The command loop, sent as shell input whenever the shell is at its top level (see the module's
- * doc). Parsed from bash's input rather than eval'd from a variable: only then does `LINENO=0`
- * take, which keeps internal line numbers out of bash's messages (`bash: foo: command not found`,
- * as an interactive shell says). The inner one-pass loop is what `break` and the interrupt trap
+ * doc), on the first line of a new bash's input (see __ds_restart). The eval's own no-op
+ * redirection sets bash's line number to 0 as it starts, so the frame's opening line is line 0 and
+ * the command's lines count from 1, as in `bash -c`: bash's messages (and the line it echoes
+ * with a syntax error) are the command's own. The inner one-pass loop is what `break` and the interrupt trap
  * leave; a second `{ __ds_fin top; }` reports a command whose `break` left the outer loop too.
  * Commands' stdin is /dev/null once for the whole loop, not redirected (saved, restored: 14
  * syscalls, each a costly trap under gVisor) per command; a command that changed its fd 0 (`exec
@@ -67,8 +68,8 @@ const LOOP = [
   'while \\__ds_recv; do for __ds_l in 1; do',
   '[[ -z ${__ds_cwd+x} ]] || \\__ds_cd || break;',
   'builtin export __ds_t=$__ds_tg;',
-  'if [[ -z ${__ds_sf+x} ]]; then [[ /proc/self/fd/0 -ef /dev/null ]] || builtin exec </dev/null; builtin eval "$__ds_pre$__ds_c$__ds_post";',
-  'else builtin eval "$__ds_pre$__ds_c$__ds_post" < <(builtin printf -- "$__ds_sf"); fi;',
+  'if [[ -z ${__ds_sf+x} ]]; then [[ /proc/self/fd/0 -ef /dev/null ]] || builtin exec </dev/null; builtin eval "$__ds_pre$__ds_c$__ds_post" >&${__ds_fo[LINENO = 0, 0]};',
+  'else builtin eval "$__ds_pre$__ds_c$__ds_post" < <(builtin printf -- "$__ds_sf") >&${__ds_fo[LINENO = 0, 0]}; fi;',
   'done; __ds_q=$?; [[ -z $__ds_id ]] || { \\__ds_fin; [[ -z $__ds_clr ]] || builtin trap - $__ds_clr; } >&$__ds_z 2>&$__ds_z; done </dev/null;',
   '__ds_q=$?; { \\__ds_fin top; } >/dev/null 2>&1',
 ].join(' ');

@@ -68,7 +68,7 @@ __ds_expire() {
   builtin exit 0
 }
 
-__ds_pre='\__ds_enter && { '
+__ds_pre=$'\\__ds_enter && {\n'
 # After the command, still inside its group: capture its status without running a command (in the
 # redirection of a group, before anything in it runs: no DEBUG trap, no trace), then report it.
 # The group's stdout is the session's own (the exit code's line goes there), or nowhere while a
@@ -152,7 +152,7 @@ __ds_done() {
       builtin echo "exit task $__ds_id $__ds_s${__ds_top:+ top}" >&$__ds_o
     fi
   fi
-  if ((__ds_s)); then __ds_pre='\__ds_enter || { '; else __ds_pre='\__ds_enter && { '; fi
+  if ((__ds_s)); then __ds_pre=$'\\__ds_enter || {\n'; else __ds_pre=$'\\__ds_enter && {\n'; fi
   __ds_id= __ds_top=
 }
 

@@ -16,7 +16,7 @@ export interface Runs {
 export interface TerminalCase {
   name: string;
   /** Commands in order, each with what its result must be. */
-  steps: { command: string; options?: RunOptions; expect: Partial<Record<'exitCode' | 'stdout' | 'stderr', unknown>>; frameShows?: boolean }[];
+  steps: { command: string; options?: RunOptions; expect: Partial<Record<'exitCode' | 'stdout' | 'stderr', unknown>> }[];
   /** The session lives and its state is intact afterwards (the default), or it has ended. */
   ends?: { reason?: 'shell-exited' | 'shell-killed'; exitCode?: number };
 }
@@ -173,9 +173,12 @@ export const TERMINAL_CASES: TerminalCase[] = [
       // A program killed by a signal is reported after its command has been read whole: at the
       // command's last line (see README), not past the frame's closing lines.
       { command: "true\nsh -c 'kill -9 $$'", expect: { exitCode: 137, stderr: expect.stringMatching(/^bash: line 2: +\d+ Killed +sh -c 'kill -9 \$\$'\n$/) } },
-      // bash also echoes the line it could not parse; on a command's first line that line starts
-      // with the frame's opening (see README): the one place a frame byte shows.
-      { command: 'echo )', expect: { exitCode: 2, stderr: expect.stringContaining("line 1: syntax error near unexpected token `)'") }, frameShows: true },
+      // bash also echoes the line it could not parse: the command's own line, nothing of the frame's.
+      { command: 'echo )', expect: { exitCode: 2, stderr: "bash: eval: line 1: syntax error near unexpected token `)'\nbash: eval: line 1: `echo )'\n" } },
+      {
+        command: 'true\nif then',
+        expect: { exitCode: 2, stderr: "bash: eval: line 2: syntax error near unexpected token `then'\nbash: eval: line 2: `if then'\n" },
+      },
     ],
   },
   { name: '`exit 7` ends the session with status 7', steps: [{ command: 'exit 7', expect: {} }], ends: { exitCode: 7 } },
@@ -200,7 +203,7 @@ export async function runTerminalCase(shell: Runs, testCase: TerminalCase): Prom
     }
     const result = await shell.run(step.command, { timeoutMs: 10_000, ...step.options });
     expect(result, `step ${index + 1}: ${step.command}`).toMatchObject(step.expect);
-    if (!step.frameShows) expect(result.stdout + result.stderr, `step ${index + 1}: no frame bytes`).toEqual(NO_FRAME);
+    expect(result.stdout + result.stderr, `step ${index + 1}: no frame bytes`).toEqual(NO_FRAME);
   }
   const state = await shell.run('builtin echo "$PWD $STATE_VAR"; state_fn');
   expect(state).toMatchObject({ exitCode: 0, stdout: '/tmp kept\nfn-kept\n' });
