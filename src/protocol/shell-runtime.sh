@@ -26,7 +26,7 @@ __ds_setup() {
   # Interrupting a command sends bash SIGUSR2: break out of every loop up to the frame's own, so
   # the rest of the command is skipped; between commands (no __ds_id) it does nothing.
   builtin trap '[[ -z $__ds_id ]] || break 100000 2>/dev/null' USR2
-  builtin readonly -f __ds_setup __ds_recv __ds_enter __ds_done __ds_fin __ds_stash __ds_cd __ds_env_set __ds_env_back \
+  builtin readonly -f __ds_setup __ds_recv __ds_enter __ds_done __ds_fin __ds_cd __ds_env_set __ds_env_back \
     __ds_onexit __ds_restart __ds_state __ds_ready __ds_oom __ds_setret __ds_expire exit trap
   builtin readonly __ds_i __ds_o __ds_e __ds_z
   # Where the group after a command sends its stdout (see __ds_post), by __ds_w: 0, untraced:
@@ -68,7 +68,9 @@ __ds_expire() {
   builtin exit 0
 }
 
-__ds_pre=$'\\__ds_enter && {\n'
+# The command's opening, by whether the previous command failed (so `$?` is its status).
+__ds_pres=($'\\__ds_enter && {\n' $'\\__ds_enter || {\n')
+__ds_pre=${__ds_pres[0]}
 # After the command, still inside its group: capture its status without running a command (in the
 # redirection of a group, before anything in it runs: no DEBUG trap, no trace), then report it.
 # The group's stdout is the session's own (the exit code's line goes there), or nowhere while a
@@ -83,9 +85,11 @@ __ds_pre=$'\\__ds_enter && {\n'
 __ds_post=$'\n\n{ __ds_nop() { :; }; \\__ds_done post; [[ -z $__ds_clr ]] || builtin trap - $__ds_clr; } >&${__ds_fo[__ds_s=$?, __ds_w=(${__ds_tdbg+1}${__ds_tclr:+1}0 > 0) ? 2 : ${__ds_xm[_${-//[!x]/}]}]} 2>&$__ds_z\n} >&${__ds_fo[LINENO = __ds_ln, 0]}'
 
 __ds_enter() {
+  __ds_in=1
+  # A plain command (no options set aside, no per-command env, no trap): one test.
+  [[ -n $__ds_fl${__ds_env+x}${__ds_tdbg+x}${__ds_terr+x} ]] || builtin return "$__ds_s"
   # set -v: the command as it was read (the unit being run was parsed before this).
   [[ $__ds_fl != *v* ]] || builtin printf '%s\n' "$__ds_c" >&2
-  __ds_in=1
   [[ -z ${__ds_env+x} ]] || __ds_env_set
   if [[ -z ${__ds_tdbg+x}${__ds_terr+x} && $__ds_fl != *x* ]]; then
     [[ -z $__ds_fl ]] || builtin set -"$__ds_fl"
@@ -103,12 +107,11 @@ __ds_enter() {
 }
 
 __ds_done() {
-  __ds_f=$- __ds_px= __ds_bo=$BASHOPTS __ds_t=$__ds_bt
+  __ds_f=$- __ds_px= __ds_bo=$BASHOPTS __ds_t=$__ds_bt __ds_bad= __ds_clr=$__ds_tclr __ds_tclr=
   # In POSIX mode special builtins (export, unset, set) are found before functions: refuse a
   # function named `builtin`, through which the runtime calls every other builtin.
   if [[ -o posix ]]; then __ds_px=1; else POSIXLY_CORRECT=y; fi
-  [[ $__ds_f != *a* ]] || { set +a; export -n __ds_f __ds_px __ds_bo __ds_t; }
-  __ds_bad=
+  [[ $__ds_f != *a* ]] || { set +a; export -n __ds_f __ds_px __ds_bo __ds_t __ds_bad __ds_clr __ds_tclr; }
   export -f builtin && { unset -f builtin; __ds_bad+=' builtin'; }
   if [[ -z $__ds_px ]]; then
     unset -v POSIXLY_CORRECT
@@ -123,16 +126,27 @@ __ds_done() {
     [[ -z $__ds_on ]] || builtin shopt -s $__ds_on
     [[ -z $__ds_off ]] || builtin shopt -u $__ds_off
   fi
-  __ds_clr=$__ds_tclr __ds_tclr=
-  [[ -z $__ds_in ]] || __ds_stash
-  if [[ -n ${__ds_cwd0+x} ]]; then
-    CDPATH= builtin cd -- "$__ds_cwd0"
-    OLDPWD=$__ds_old0
-    builtin unset -v __ds_cwd0 __ds_old0
+  # Sets the user's tracing aside until the next command (__ds_enter puts it back).
+  if [[ -n $__ds_in ]]; then
+    __ds_in=
+    [[ $__ds_f != *[xvTEeun]* ]] || builtin set +xvTEeun
+    __ds_fl=${__ds_f//[^xTEeuav]/}
+    if [[ -n ${__ds_tdbg+x}${__ds_terr+x}${__ds_env+x} ]]; then
+      [[ -z ${__ds_tdbg+x} ]] || __ds_clr+=' DEBUG'
+      [[ -z ${__ds_terr+x} ]] || __ds_clr+=' ERR'
+      [[ -z ${__ds_env+x} ]] || __ds_env_back
+    fi
   fi
-  if [[ -n $__ds_bad ]]; then
-    builtin printf 'docker-shell: a function named%s would take over the session, so it was removed; give it another name\n' "$__ds_bad" >&$__ds_e
-    ((__ds_s)) || __ds_s=1
+  if [[ -n ${__ds_cwd0+x}$__ds_bad ]]; then
+    if [[ -n ${__ds_cwd0+x} ]]; then
+      CDPATH= builtin cd -- "$__ds_cwd0"
+      OLDPWD=$__ds_old0
+      builtin unset -v __ds_cwd0 __ds_old0
+    fi
+    if [[ -n $__ds_bad ]]; then
+      builtin printf 'docker-shell: a function named%s would take over the session, so it was removed; give it another name\n' "$__ds_bad" >&$__ds_e
+      ((__ds_s)) || __ds_s=1
+    fi
   fi
   # Held when bash is to be replaced: the new one must be ready first (see __ds_restart).
   if [[ -n $__ds_hold ]]; then
@@ -152,18 +166,7 @@ __ds_done() {
       builtin echo "exit task $__ds_id $__ds_s${__ds_top:+ top}" >&$__ds_o
     fi
   fi
-  if ((__ds_s)); then __ds_pre=$'\\__ds_enter || {\n'; else __ds_pre=$'\\__ds_enter && {\n'; fi
-  __ds_id= __ds_top=
-}
-
-# Sets the user's tracing aside until the next command (__ds_enter puts it back).
-__ds_stash() {
-  __ds_in=
-  [[ $__ds_f != *[xvTEeun]* ]] || builtin set +xvTEeun
-  __ds_fl=${__ds_f//[^xTEeuav]/}
-  [[ -z ${__ds_tdbg+x} ]] || __ds_clr+=' DEBUG'
-  [[ -z ${__ds_terr+x} ]] || __ds_clr+=' ERR'
-  [[ -z ${__ds_env+x} ]] || __ds_env_back
+  __ds_pre=${__ds_pres[__ds_s != 0]} __ds_id= __ds_top=
 }
 
 # The loop's fallback: reports a command that did not reach __ds_done (a syntax error, an
