@@ -8,10 +8,10 @@ import { StringDecoder } from 'node:string_decoder';
 import { SpawnFailedError } from '../../errors.js';
 import { dockerError } from '../docker-client.js';
 import { execInContainer } from '../exec.js';
-import { containerPath } from '../files/options.js';
-import { killArgv, tagVariable } from '../spawn/spawn-scripts.js';
+import { killArgv } from '../spawn/spawn-scripts.js';
 import { exitStatus, type SpawnContext } from '../spawn/spawn-process.js';
 import { PTY_DEFAULTS, type PtyOptions } from './pty-options.js';
+import { startTaggedExec } from '../spawn/tagged-exec.js';
 import { ptyArgv, readHandshake } from './pty-script.js';
 import { SandboxPty } from './sandbox-pty.js';
 
@@ -21,26 +21,15 @@ export async function openPty(context: SpawnContext, options: PtyOptions): Promi
   const rows = options.rows ?? PTY_DEFAULTS.rows;
   const user = options.user ?? context.user;
   const token = `ds_pty_${randomUUID().replaceAll('-', '')}`;
-  const env = Object.entries({ TERM: PTY_DEFAULTS.term, ...options.env }).map(([key, value]) => `${key}=${value}`);
-  const exec = await context.container
-    .exec({
-      Cmd: ptyArgv(token, command),
-      User: user,
-      // Last, so the tag wins over an `env` that names the variable.
-      Env: [...env, tagVariable(context.tag)],
-      WorkingDir: containerPath(options.cwd ?? '.', context.workdir, 'cwd'),
-      AttachStdin: true,
-      AttachStdout: true,
-      AttachStderr: true,
-      Tty: true,
-    })
-    .catch((error: unknown) => {
-      throw dockerError(context.docker, `create a terminal for \`${command}\``, error);
-    });
-  // `Tty` again at start: without it the engine frames the output as if there were no terminal.
-  const socket = (await exec.start({ hijack: true, stdin: true, Tty: true }).catch((error: unknown) => {
-    throw dockerError(context.docker, `start a terminal for \`${command}\``, error);
-  })) as Duplex;
+  const { exec, socket } = await startTaggedExec(context, {
+    argv: ptyArgv(token, command),
+    command,
+    what: 'a terminal',
+    user,
+    env: { TERM: PTY_DEFAULTS.term, ...options.env },
+    cwd: options.cwd,
+    tty: true,
+  });
   // Always heard: an error between two listeners (the handshake's, then the end's) must not crash.
   socket.on('error', () => {});
   const resize = (w: number, h: number): Promise<void> =>

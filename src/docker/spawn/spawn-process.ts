@@ -9,13 +9,13 @@ import type Dockerode from 'dockerode';
 import { SpawnFailedError } from '../../errors.js';
 import { CommandOutput } from '../../session/command-output.js';
 import { dockerError } from '../docker-client.js';
-import { containerPath } from '../files/options.js';
 import type { SuspendableTimers } from '../../session/suspendable-timers.js';
 import { execInContainer } from '../exec.js';
 import type { Hold } from '../pause/hold.js';
 import { ProcessOutput } from './process-output.js';
 import { SandboxProcess } from './sandbox-process.js';
-import { killArgv, spawnArgv, tagVariable } from './spawn-scripts.js';
+import { killArgv, spawnArgv } from './spawn-scripts.js';
+import { startTaggedExec } from './tagged-exec.js';
 import type { SpawnOptions } from './spawn-options.js';
 
 /** Where and as whom: the runner's container and sandbox defaults. */
@@ -37,25 +37,15 @@ export interface SpawnContext {
 export async function spawnProcess(context: SpawnContext, command: string, options: SpawnOptions): Promise<SandboxProcess> {
   const startedAt = performance.now();
   const user = options.user ?? context.user;
-  const env = Object.entries(options.env ?? {}).map(([key, value]) => `${key}=${value}`);
-  const exec = await context.container
-    .exec({
-      Cmd: spawnArgv(command),
-      User: user,
-      // Last, so the tag wins over an `env` that names the variable.
-      Env: [...env, tagVariable(context.tag)],
-      WorkingDir: containerPath(options.cwd ?? '.', context.workdir, 'cwd'),
-      AttachStdin: true,
-      AttachStdout: true,
-      AttachStderr: true,
-      Tty: false,
-    })
-    .catch((error: unknown) => {
-      throw dockerError(context.docker, `create an exec for \`${command}\``, error);
-    });
-  const socket = (await exec.start({ hijack: true, stdin: true }).catch((error: unknown) => {
-    throw dockerError(context.docker, `start an exec for \`${command}\``, error);
-  })) as Duplex;
+  const { exec, socket } = await startTaggedExec(context, {
+    argv: spawnArgv(command),
+    command,
+    what: 'an exec',
+    user,
+    env: options.env ?? {},
+    cwd: options.cwd,
+    tty: false,
+  });
 
   const collector = new CommandOutput({
     maxOutputBytes: options.maxOutputBytes ?? context.maxOutputBytes,
@@ -75,10 +65,13 @@ export async function spawnProcess(context: SpawnContext, command: string, optio
     // `on`, not `once`: a second error on a dead connection must not go unhandled.
     socket.on('error', () => resolve());
   });
+  // Destroyed by the runner's stop(): the status is not asked for (it is reported as null), so a
+  // container being removed is not polled.
+  let destroyed = false;
   const exited = ended.then(async () => {
     output.end();
     socket.destroy();
-    return exitStatus(exec);
+    return destroyed ? null : exitStatus(exec);
   });
 
   const started = await Promise.race([pid, exited.then(() => undefined)]);
@@ -102,7 +95,10 @@ export async function spawnProcess(context: SpawnContext, command: string, optio
         throw dockerError(context.docker, `signal the process tree of \`${command}\``, error);
       });
     },
-    destroy: () => socket.destroy(),
+    destroy: () => {
+      destroyed = true;
+      socket.destroy();
+    },
     timeoutMs: options.timeoutMs,
     timers: context.timers,
     signal: options.signal,
