@@ -36,6 +36,7 @@ import { startLocalSession } from '../src/session/local-bash.js';
 import { positiveIntegerFromEnv } from './lib/env.js';
 import { CURRENT_FRAMING, PREVIOUS_FRAMING, frameRoundTrip } from './lib/frame-driver.js';
 import { benchEnvironment } from './lib/environment.js';
+import { execTrue } from './lib/exec-true.js';
 import { type PathResult, measureInterleaved, summarize } from './lib/paths.js';
 
 const RESULTS_FILE = new URL('./results/round-trip.json', import.meta.url);
@@ -146,7 +147,7 @@ async function benchPaths(docker: Dockerode, config: Config, signal: AbortSignal
     );
     const id = runner.id as string;
     const exec = await measurePath('docker exec', () => execFileAsync('docker', ['exec', id, 'true']), EXEC_WARMUP, config.execIterations, signal);
-    const api = await measurePath('dockerode exec API', apiExecRoundTrip(docker.getContainer(id)), EXEC_WARMUP, config.execIterations, signal);
+    const api = await measurePath('dockerode exec API', () => execTrue(docker.getContainer(id)), EXEC_WARMUP, config.execIterations, signal);
     return [fast[0] as PathResult, exec, api, ...fast.slice(1)];
   } finally {
     await local?.close();
@@ -155,21 +156,6 @@ async function benchPaths(docker: Dockerode, config: Config, signal: AbortSignal
     await runner.stop();
     await gRunner?.stop();
   }
-}
-
-/** `true` through the Engine API's exec: create, start attached, read to the end, inspect the exit code. */
-function apiExecRoundTrip(container: Dockerode.Container): RoundTrip {
-  return async () => {
-    const exec = await container.exec({ Cmd: ['true'], AttachStdout: true, AttachStderr: true });
-    const stream = await exec.start({ hijack: true, stdin: false });
-    await new Promise<void>((resolve, reject) => {
-      stream.once('end', resolve);
-      stream.once('error', reject);
-      stream.resume();
-    });
-    const { ExitCode } = await exec.inspect();
-    if (ExitCode !== 0) throw new Error(`exec of true exited with ${ExitCode}`);
-  };
 }
 
 /** The runner's own container spec, so the floor is measured in the same container configuration. */

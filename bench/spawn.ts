@@ -21,6 +21,7 @@ import type { SandboxProcess } from '../src/docker/spawn/sandbox-process.js';
 import { positiveIntegerFromEnv } from './lib/env.js';
 import { type PathResult, measureInterleaved, summarize, printTable } from './lib/paths.js';
 import { benchEnvironment } from './lib/environment.js';
+import { execTrue } from './lib/exec-true.js';
 
 const RESULTS_FILE = new URL('./results/spawn.json', import.meta.url);
 const FLOOD_BYTES_PER_SECOND = 50_000_000;
@@ -95,17 +96,7 @@ async function benchSpawnTrue(runner: DockerRunner, docker: Dockerode, rounds: n
     'docker exec CLI': async () => {
       await execFileAsync('docker', ['exec', id, 'true']);
     },
-    'dockerode exec API': async () => {
-      const exec = await container.exec({ Cmd: ['true'], AttachStdout: true, AttachStderr: true });
-      const stream = await exec.start({ hijack: true, stdin: false });
-      await new Promise<void>((resolve, reject) => {
-        stream.once('end', resolve);
-        stream.once('error', reject);
-        stream.resume();
-      });
-      const { ExitCode } = await exec.inspect();
-      if (ExitCode !== 0) throw new Error(`exec of true exited with ${ExitCode}`);
-    },
+    'dockerode exec API': () => execTrue(container),
   };
   return measureInterleaved(paths, EXEC_WARMUP, rounds);
 }
