@@ -60,11 +60,15 @@ export function sessionPrelude(readyId: string): string {
  * the command's lines count from 1, as in `bash -c`: bash's messages (and the line it echoes
  * with a syntax error) are the command's own. The inner one-pass loop is what `break` and the interrupt trap
  * leave; a second `{ __ds_fin top; }` reports a command whose `break` left the outer loop too.
+ * After bash was replaced, it first defines the user's functions again from the state it was given
+ * (`__ds_fdefs`, see `__ds_state`), here where bash names their source as it did the first time,
+ * each counting its lines from its own first one (the eval's no-op redirection sets the count).
  * Commands' stdin is /dev/null once for the whole loop, not redirected (saved, restored: 14
  * syscalls, each a costly trap under gVisor) per command; a command that changed its fd 0 (`exec
  * <file`) finds it put back before the next one.
  */
 const LOOP = [
+  '[[ -z ${__ds_fdefs+x} ]] || { for __ds_fd in "${__ds_fdefs[@]}"; do builtin eval "$__ds_fd" >&${__ds_fo[LINENO = 1, 0]}; done; builtin unset -v __ds_fdefs __ds_fd; } >&$__ds_z 2>&$__ds_z;',
   'while \\__ds_recv; do for __ds_l in 1; do',
   '[[ -z ${__ds_cwd+x} ]] || \\__ds_cd || break;',
   'builtin export __ds_t=$__ds_tg;',

@@ -343,19 +343,35 @@ __ds_restart() {
 
 # The shell's state as a script that gives it to a new bash (the EXIT trap's, and snapshots').
 __ds_state() {
-  builtin local IFS=$' \t\n' __ds_v __ds_j
+  builtin local IFS=$' \t\n' __ds_v __ds_j=f
+  builtin local -a __ds_fn
   # The new bash has read this script whole: close the pipe it came on.
   builtin printf '%s\n' '{ builtin eval "builtin exec ${BASH_ENV#/dev/fd/}<&-"; builtin unset -v BASH_ENV'
   builtin trap -p
   builtin declare -f
-  for __ds_v in $(\builtin compgen -v); do
+  # The function names, then the variable names (one subshell for both: at the pids limit it is the one left).
+  for __ds_v in $(\builtin compgen -A function; \builtin echo =; \builtin compgen -v); do
+    if [[ $__ds_j == f ]]; then
+      case $__ds_v in = ) __ds_j= ;; __ds_* | exit | trap) ;; *) __ds_fn+=("$__ds_v") ;; esac
+      continue
+    fi
     case $__ds_v in
       BASH | BASHOPTS | BASHPID | BASH_ALIASES | BASH_ARG* | BASH_CMDS | BASH_COMMAND | BASH_ENV | BASH_EXECUTION_STRING | BASH_LINENO | \
         BASH_REMATCH | BASH_SOURCE | BASH_SUBSHELL | BASH_VERSINFO | BASH_VERSION | COMP_WORDBREAKS | DIRSTACK | EPOCHREALTIME | \
         EPOCHSECONDS | EUID | FUNCNAME | GROUPS | HISTCMD | HOSTNAME | HOSTTYPE | LINENO | MACHTYPE | OSTYPE | PIPESTATUS | PPID | \
-        PWD | RANDOM | SECONDS | SHELLOPTS | SRANDOM | UID | _ | __ds_[ioerz] | __ds_v | __ds_j | __ds_rt) ;;
+        PWD | RANDOM | SECONDS | SHELLOPTS | SRANDOM | UID | _ | __ds_[ioerz] | __ds_v | __ds_j | __ds_fn | __ds_fd | __ds_rt) ;;
       *) builtin declare -p -- "$__ds_v" ;;
     esac
+  done
+  # The user's functions again, one text each, for the command loop to define (see LOOP in
+  # command-framing.ts) at the top level of bash's input, as they were first: defined from here,
+  # bash would name this script's /dev/fd path in their messages and count their lines in it.
+  # Should a here-document fail (no pipe left), the definitions above stand.
+  __ds_v=__ds_fn_$SRANDOM$SRANDOM
+  for __ds_j in "${__ds_fn[@]}"; do
+    builtin printf "__ds_fd=; IFS= builtin read -r -d '' __ds_fd <<'%s'\n" "$__ds_v"
+    builtin declare -f -- "$__ds_j"
+    builtin printf '%s\n%s\n' "$__ds_v" '[[ -z $__ds_fd ]] || __ds_fdefs+=("$__ds_fd")'
   done
   builtin alias -p
   builtin shopt -p

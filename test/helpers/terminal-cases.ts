@@ -167,6 +167,16 @@ export const TERMINAL_CASES: TerminalCase[] = [
     ],
   },
   {
+    name: 'a function defined before bash was replaced names its source as before (main), its lines its own',
+    steps: [
+      { command: 'f() {\n  true\n  no_such_in_f\n}', expect: { exitCode: 0 } },
+      { command: 'f', expect: { exitCode: 127, stderr: 'main: line 3: no_such_in_f: command not found\n' } },
+      { command: 'set -u; echo "$UNDEFINED_HERE"', expect: { exitCode: 1 } },
+      // Defined again from `declare -f f`'s text, which puts `true;` on line 3 and the call on 4.
+      { command: 'set +u; f', expect: { exitCode: 127, stderr: 'main: line 4: no_such_in_f: command not found\n' } },
+    ],
+  },
+  {
     name: "bash's messages name the line of the command, not of the session",
     steps: [
       { command: 'true\nno_such_program_xyz', expect: { exitCode: 127, stderr: 'bash: line 2: no_such_program_xyz: command not found\n' } },

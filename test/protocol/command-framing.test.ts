@@ -137,7 +137,7 @@ describe('frameCommand (pure)', () => {
     expect(inLoop).toBe(`${Buffer.byteLength(body)}\n${body}`);
     const atTop = frame(NEXT, 8, true).toString();
     const [head, ...rest] = atTop.split('\n');
-    expect(head).toMatch(/^__ds_h=\d+; while \\__ds_recv; do /);
+    expect(head).toMatch(/^__ds_h=\d+; \[\[ -z \$\{__ds_fdefs\+x\} \]\] .*; while \\__ds_recv; do /);
     expect(rest.join('\n')).toBe(`__ds_id=${NEXT} __ds_tg=8 __ds_ln=3\n${command}`);
   });
 
