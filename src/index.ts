@@ -57,7 +57,7 @@ export type { SpawnOptions } from './docker/spawn/spawn-options.js';
 export { SandboxPty } from './docker/pty/sandbox-pty.js';
 export type { PtyOptions } from './docker/pty/pty-options.js';
 export { PortForward } from './docker/ports/port-forward.js';
-export type { ForwardPortOptions } from './docker/ports/port-options.js';
+export type { ClosePortForwardOptions, ForwardPortOptions } from './docker/ports/port-options.js';
 export { LABEL_EXPIRES_AT, LABEL_MANAGED, LABEL_OPTIONS, LABEL_OWNER, LABEL_RUNNER } from './docker/labels.js';
 export {
   prune,

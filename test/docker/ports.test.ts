@@ -216,6 +216,22 @@ describe('forwardPort() to an echo server in the sandbox', () => {
     expect((await exchange(forward, 'the first forward still works')).toString()).toBe('the first forward still works');
   });
 
+  it('close({ graceMs }) stops listening, lets an answer under way arrive whole, then resets what is still open', async () => {
+    const second = await runner.forwardPort(PORT);
+    const body = randomBytes(4 * 1024 * 1024);
+    const answered = exchange(second, body);
+    const held = await open(second);
+    expect(await roundTrip(held, 'held')).toBe('held');
+    const heldEnd = closedSocket(held);
+    await expect(second.close({ graceMs: -1 })).rejects.toBeInstanceOf(InvalidArgumentError);
+    const closing = second.close({ graceMs: 3_000 });
+    await expect(open(second)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    expect(sha256(await within(10_000, 'the answer under way', answered))).toBe(sha256(body));
+    await within(10_000, 'close() after the grace', closing);
+    expect(await heldEnd).toEqual({ error: 'ECONNRESET' });
+    expect(await second.closed).toBeUndefined();
+  });
+
   it('resolves closed with PortForwardError when the relay dies (last: it kills every relay)', async () => {
     const doomed = await runner.forwardPort(PORT);
     const socket = await open(doomed);

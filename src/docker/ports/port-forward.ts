@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:net';
 import createDebug from 'debug';
 import { PortForwardError, PortInUseError } from '../../errors.js';
+import { checkClosePortForward, type ClosePortForwardOptions } from './port-options.js';
 import { Relay, type RelayTarget } from './relay.js';
 
 const log = createDebug('docker-shell:ports');
@@ -69,10 +70,24 @@ export class PortForward implements AsyncDisposable {
     return this.#closed;
   }
 
-  /** Stops listening and ends every connection of the forward (the clients see them reset). Idempotent. */
-  async close(): Promise<void> {
+  /**
+   * Stops listening and ends every connection of the forward: at once (the clients see them reset),
+   * or, with `graceMs`, once they have finished or that time has passed. Idempotent.
+   * @throws InvalidArgumentError for a bad option.
+   */
+  async close(options: ClosePortForwardOptions = {}): Promise<void> {
+    checkClosePortForward(options);
     this.#closing = true;
     this.#server.close();
+    const graceMs = options.graceMs ?? 0;
+    if (graceMs > 0 && this.#relay.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<void>((resolve) => {
+        if (graceMs !== Infinity) timer = setTimeout(resolve, graceMs);
+      });
+      await Promise.race([this.#relay.idle(), this.#relay.ended, graceOver]);
+      clearTimeout(timer);
+    }
     this.#relay.close();
     await this.#closed;
   }

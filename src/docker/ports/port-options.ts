@@ -1,6 +1,6 @@
 /** The options of `runner.forwardPort()`, and their checks where they enter. */
 import { InvalidArgumentError } from '../../errors.js';
-import { checkOptionsObject, checkString } from '../../option-checks.js';
+import { checkDuration, checkOptionsObject, checkString } from '../../option-checks.js';
 
 /**
  * Options of `runner.forwardPort()`: where on the host the forward listens. Every field is
@@ -33,6 +33,31 @@ export function checkForwardPort(containerPort: unknown, options: ForwardPortOpt
   if (options.hostPort !== undefined && !isPort(options.hostPort)) {
     throw new InvalidArgumentError('hostPort', 'a TCP port, a whole number from 0 (any free port) to 65535', options.hostPort);
   }
+}
+
+/**
+ * Options of `forward.close()`.
+ *
+ * @example
+ * ```ts
+ * const forward = await runner.forwardPort(8080);
+ * // … later: answers under way are delivered; what is still open after 2 s is reset
+ * await forward.close({ graceMs: 2000 });
+ * ```
+ */
+export interface ClosePortForwardOptions {
+  /**
+   * How long open connections may go on finishing (both ends closing) before the rest are reset;
+   * no new connection is taken meanwhile. `Infinity` waits for them all. Default: 0, every
+   * connection is reset at once.
+   */
+  graceMs?: number;
+}
+
+/** Checks `forward.close()`'s options at the door. */
+export function checkClosePortForward(options: ClosePortForwardOptions): void {
+  checkOptionsObject(options, ['graceMs'], 'forward.close()');
+  if (options.graceMs !== 0) checkDuration(options.graceMs, 'graceMs');
 }
 
 function isPort(value: unknown): value is number {

@@ -53,6 +53,8 @@ export class Relay {
   #stderr = '';
   #isEnded = false;
   #corked = false;
+  /** Resolved when the last connection has gone (see `idle()`). */
+  #onIdle: Array<() => void> = [];
 
   private constructor(socket: Duplex) {
     this.#socket = socket;
@@ -62,6 +64,7 @@ export class Relay {
         this.#isEnded = true;
         for (const stream of this.#streams.values()) stream.socket.resetAndDestroy();
         this.#streams.clear();
+        this.#checkIdle();
         resolve(this.#stderr.trim());
       };
       socket.once('end', done);
@@ -105,6 +108,17 @@ export class Relay {
     return this.#streams.size;
   }
 
+  /** Resolves once no connection is open (at once when none is). */
+  idle(): Promise<void> {
+    if (this.#streams.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#onIdle.push(resolve));
+  }
+
+  #checkIdle(): void {
+    if (this.#streams.size > 0) return;
+    for (const resolve of this.#onIdle.splice(0)) resolve();
+  }
+
   /** Carries `socket` to `port` inside the sandbox. */
   carry(socket: Socket, port: number): void {
     if (this.#isEnded) {
@@ -132,6 +146,7 @@ export class Relay {
       if (this.#streams.get(id) !== stream) return;
       this.#streams.delete(id);
       if (!(stream.finSent && stream.finReceived)) this.#send(RelayFrameType.close, id);
+      this.#checkIdle();
     });
   }
 
@@ -200,6 +215,7 @@ export class Relay {
         log('stream %d closed by the relay: %s', id, payload.toString('utf8'));
         this.#streams.delete(id);
         socket.resetAndDestroy();
+        this.#checkIdle();
         break;
       default:
         break;
