@@ -23,7 +23,7 @@ import {
   type Ending,
   type HandoverFlags,
 } from './sandbox-handover.js';
-import { forwardPorts, pullImage, runStep, startRunner } from './sandbox-session.js';
+import { drainForwards, forwardPorts, pullImage, runStep, startRunner } from './sandbox-session.js';
 import { signalExitCode, trapSignals } from './signals.js';
 import { StepTally, summaryLine } from './run-summary.js';
 import { stepFailed, stepFooter, stepHeader, stepRecord, type StepOutcome } from './step-report.js';
@@ -106,6 +106,7 @@ async function runSteps(commands: readonly string[], flags: RunFlags, ending: En
     phase = 'teardown';
     const interrupted = interruptedCode();
     if (interrupted !== undefined) return interrupted;
+    await drainForwards(runner);
     const { tally } = steps;
     if (human) progress.line(summaryLine(tally, commands.length, steps.durationMs));
     const gets = flags.get ?? [];

@@ -44,6 +44,17 @@ export async function forwardPorts(runner: DockerRunner, specs: readonly PortSpe
   }
 }
 
+/** How long connections still open when the commands are over may go on finishing. */
+const FORWARD_GRACE_MS = 2000;
+
+/**
+ * Closes the `--port` forwards once the commands are over. A server that answered and exited has
+ * its answer on the way to the client: it arrives, rather than the connection being reset under it.
+ */
+export async function drainForwards(runner: DockerRunner): Promise<void> {
+  await Promise.all(runner.forwards().map((forward) => forward.close({ graceMs: FORWARD_GRACE_MS })));
+}
+
 /**
  * Runs one command; with `live`, its output goes to our stdout and stderr as it arrives. The end of
  * the session under it (`exit 3`, the shell killed, the engine lost) is an outcome, not an error.

@@ -14,7 +14,7 @@ import { formatBytes } from './parse.js';
 import { Progress } from './progress.js';
 import { addSandboxFlags, type SandboxFlags } from './sandbox-flags.js';
 import { addHandoverFlags, endingOf, type Ending, type HandoverFlags } from './sandbox-handover.js';
-import { forwardPorts, runStep } from './sandbox-session.js';
+import { drainForwards, forwardPorts, runStep } from './sandbox-session.js';
 import { ShellSandbox } from './shell-sandbox.js';
 import { signalExitCode, trapSignals } from './signals.js';
 import { stepExitCode, type StepEnd } from './step-report.js';
@@ -134,6 +134,7 @@ async function interactive(flags: ShellFlags, ending: Ending): Promise<number> {
       if (!terminal && state.exitCode !== 0) process.stderr.write(`[exit ${state.exitCode}]\n`);
       await refreshPrompt(runner, state);
     }
+    if (trap.received === undefined) await drainForwards(runner);
     return trap.received === undefined ? state.exitCode : signalExitCode(trap.received);
   } finally {
     trap.dispose();

@@ -17,9 +17,9 @@ afterEach(async () => {
   await expectNoContainers(labels.splice(0));
 });
 
-/** A server in the sandbox that greets one client on `port` and exits. */
-const greetOnce = (port: number): string =>
-  `perl -MIO::Socket::INET -e '$| = 1; $l = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => ${port}, Listen => 5, ReuseAddr => 1) or die; print "up\\n"; $c = $l->accept; print $c "hello from $ARGV[0]\\n"' ${port}`;
+/** A server in the sandbox that greets one client on `port` (then sends `padBytes` dots) and exits. */
+const greetOnce = (port: number, padBytes = 0): string =>
+  `perl -MIO::Socket::INET -e '$| = 1; $l = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => ${port}, Listen => 5, ReuseAddr => 1) or die; print "up\\n"; $c = $l->accept; print $c "hello from $ARGV[0]\\n" . ("." x $ARGV[1])' ${port} ${padBytes}`;
 
 /** Connects to `url` and resolves with what the server sends before it closes. */
 function readAll(url: string): Promise<string> {
@@ -36,11 +36,12 @@ function readAll(url: string): Promise<string> {
 const URL_LINE = /port (\d+) of the sandbox is at (http:\/\/127\.0\.0\.1:\d+\/)/;
 
 describe('--port', () => {
-  it('run -p prints the URL of each forward on stderr, and it reaches the server in the sandbox', async () => {
-    const child = startCli(['run', ...label(), '-p', '8080', '--', greetOnce(8080)]);
+  it('run -p prints the URL of each forward on stderr, it reaches the server in the sandbox, and the answer arrives whole after the command ends', async () => {
+    // The server exits as soon as it has written: the CLI must let its 2 MB reach the client first.
+    const child = startCli(['run', ...label(), '-p', '8080', '--', greetOnce(8080, 2_000_000)]);
     const [line] = await Promise.all([waitForText(child.stderr, URL_LINE), waitForText(child.stdout, 'up\n')]);
     const url = URL_LINE.exec(line)?.[2] as string;
-    expect(await readAll(url)).toBe('hello from 8080\n');
+    expect(await readAll(url)).toBe(`hello from 8080\n${'.'.repeat(2_000_000)}`);
     expect((await finished(child)).code).toBe(0);
   });
 
