@@ -62,9 +62,10 @@ export class Relay {
       const done = (): void => {
         if (this.#isEnded) return;
         this.#isEnded = true;
-        for (const stream of this.#streams.values()) stream.socket.resetAndDestroy();
-        this.#streams.clear();
-        this.#checkIdle();
+        for (const [id, stream] of this.#streams) {
+          this.#forget(id);
+          stream.socket.resetAndDestroy();
+        }
         resolve(this.#stderr.trim());
       };
       socket.once('end', done);
@@ -114,9 +115,10 @@ export class Relay {
     return new Promise((resolve) => this.#onIdle.push(resolve));
   }
 
-  #checkIdle(): void {
-    if (this.#streams.size > 0) return;
-    for (const resolve of this.#onIdle.splice(0)) resolve();
+  /** Drops a connection; when it was the last, `idle()` resolves. */
+  #forget(id: number): void {
+    this.#streams.delete(id);
+    if (this.#streams.size === 0) for (const resolve of this.#onIdle.splice(0)) resolve();
   }
 
   /** Carries `socket` to `port` inside the sandbox. */
@@ -144,9 +146,8 @@ export class Relay {
     socket.on('error', (error) => log('stream %d: %s', id, error.message));
     socket.on('close', () => {
       if (this.#streams.get(id) !== stream) return;
-      this.#streams.delete(id);
+      this.#forget(id);
       if (!(stream.finSent && stream.finReceived)) this.#send(RelayFrameType.close, id);
-      this.#checkIdle();
     });
   }
 
@@ -213,9 +214,8 @@ export class Relay {
         break;
       case RelayFrameType.close:
         log('stream %d closed by the relay: %s', id, payload.toString('utf8'));
-        this.#streams.delete(id);
+        this.#forget(id);
         socket.resetAndDestroy();
-        this.#checkIdle();
         break;
       default:
         break;
